@@ -1,0 +1,37 @@
+//! TurDB: an embedded SQL database with vector search.
+//!
+//! The engine is `no_std` + `alloc` at its core so that one code base runs
+//! natively, in the browser (WebAssembly, OPFS or IndexedDB through the JS
+//! glue) and at the edge. Feature `std` (on by default) adds the native file
+//! stores, the std [`env::Env`] and the `turdb` shell.
+//!
+//! Layers, bottom up (see `ARCHITECTURE.md` at the repository root):
+//!
+//! 1. [`storage`] — the page format, the [`storage::PageStore`] trait and its
+//!    stores, the page codec and the pager (cache, free list, transactions).
+//! 2. [`env`] — clock and randomness from the host.
+//! 3. [`btree`] — B+trees over pager pages: many trees in one file.
+//! 4. [`encoding`] — pure functions: memcmp-ordered keys, row records,
+//!    varints.
+//!
+//! Each layer only uses the ones below it; `encoding` is usable by all.
+#![no_std]
+#![forbid(unsafe_op_in_unsafe_fn)]
+#![warn(missing_debug_implementations)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod btree;
+pub mod encoding;
+pub mod env;
+mod error;
+pub mod storage;
+
+pub use error::{Error, ErrorKind, Result};
+
+#[doc(hidden)]
+pub mod __private {
+    pub use alloc::format;
+}

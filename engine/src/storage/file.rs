@@ -1,0 +1,4 @@
+//! FileStore (placeholder, being written).
+/// Placeholder.
+#[derive(Debug)]
+pub struct FileStore;

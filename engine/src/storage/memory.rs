@@ -1,0 +1,81 @@
+//! MemoryStore: both files of a database held in memory.
+//!
+//! Used for `open_in_memory()`, for tests, and as the model the other stores
+//! are checked against. Pages live in one `Vec` per file; memory grows with
+//! the database (that is what an in-memory database is).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::page::{PAGE_SIZE, PageBuf, PageNo, zeroed_page};
+use super::{FileKind, PageStore, out_of_range};
+use crate::Result;
+
+/// Pages in memory; see the module documentation.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    files: [Vec<Option<PageBuf>>; 2],
+    names: [String; 2],
+}
+
+impl MemoryStore {
+    /// An empty store (both files zero pages long) named `:memory:`.
+    pub fn new() -> MemoryStore {
+        MemoryStore::named(":memory:")
+    }
+
+    /// An empty store whose files are called `name` and `name-wal` in error
+    /// messages.
+    pub fn named(name: &str) -> MemoryStore {
+        MemoryStore {
+            files: [Vec::new(), Vec::new()],
+            names: [String::from(name), alloc::format!("{name}-wal")],
+        }
+    }
+}
+
+impl PageStore for MemoryStore {
+    fn name(&self, file: FileKind) -> &str {
+        &self.names[file.index()]
+    }
+
+    fn read_page(&self, file: FileKind, page: PageNo, buf: &mut [u8; PAGE_SIZE]) -> Result<()> {
+        let pages = &self.files[file.index()];
+        match pages.get(page as usize) {
+            Some(Some(p)) => buf.copy_from_slice(&p[..]),
+            Some(None) => buf.fill(0),
+            None => return Err(out_of_range(self, file, page, pages.len() as u32)),
+        }
+        Ok(())
+    }
+
+    fn write_page(&mut self, file: FileKind, page: PageNo, buf: &[u8; PAGE_SIZE]) -> Result<()> {
+        let pages = &mut self.files[file.index()];
+        let at = page as usize;
+        if at >= pages.len() {
+            pages.resize_with(at + 1, || None);
+        }
+        match &mut pages[at] {
+            Some(p) => p.copy_from_slice(buf),
+            slot => {
+                let mut p = zeroed_page();
+                p.copy_from_slice(buf);
+                *slot = Some(p);
+            }
+        }
+        Ok(())
+    }
+
+    fn page_count(&self, file: FileKind) -> Result<u32> {
+        Ok(self.files[file.index()].len() as u32)
+    }
+
+    fn truncate(&mut self, file: FileKind, pages: u32) -> Result<()> {
+        self.files[file.index()].resize_with(pages as usize, || None);
+        Ok(())
+    }
+
+    fn sync(&mut self, _file: FileKind) -> Result<()> {
+        Ok(())
+    }
+}

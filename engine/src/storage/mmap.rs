@@ -1,0 +1,4 @@
+//! MmapStore (placeholder, being written).
+/// Placeholder.
+#[derive(Debug)]
+pub struct MmapStore;

@@ -1,0 +1,1 @@
+//! WebAssembly bindings of TurDB (filled by the wasm issue).
