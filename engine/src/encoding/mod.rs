@@ -1,1 +1,2 @@
 //! Encoding (being written).
+pub mod varint;

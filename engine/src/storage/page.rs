@@ -167,6 +167,11 @@ pub fn init_page_header(buf: &mut [u8; PAGE_SIZE], ty: PageType, page: PageNo) {
     put_u32(buf, PH_PAGE_NO, page);
 }
 
+/// Sets bytes 4..8 (the page's own number), for a page image moved to
+/// another page.
+pub fn set_page_no(buf: &mut [u8; PAGE_SIZE], page: PageNo) {
+    put_u32(buf, PH_PAGE_NO, page);
+}
 /// Sets byte 1 (flags).
 pub fn set_flags(buf: &mut [u8; PAGE_SIZE], flags: u8) {
     buf[PH_FLAGS] = flags;
