@@ -20,7 +20,10 @@ fn main() -> turdb::Result<()> {
         .nth(1)
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target/demo.turdb"));
-    for p in [path.clone(), PathBuf::from(format!("{}-wal", path.display()))] {
+    for p in [
+        path.clone(),
+        PathBuf::from(format!("{}-wal", path.display())),
+    ] {
         let _ = std::fs::remove_file(p);
     }
     if let Some(dir) = path.parent() {
@@ -59,7 +62,9 @@ fn main() -> turdb::Result<()> {
     let mut found = 0u64;
     for i in 0..KEYS {
         let k = (i * 7919) % KEYS;
-        let ok = tree.get_with(&mut pager, &k.to_be_bytes(), |v| v.starts_with(format!("value number {k:>8}").as_bytes()))?;
+        let ok = tree.get_with(&mut pager, &k.to_be_bytes(), |v| {
+            v.starts_with(format!("value number {k:>8}").as_bytes())
+        })?;
         if ok == Some(true) {
             found += 1;
         }

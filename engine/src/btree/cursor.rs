@@ -89,10 +89,18 @@ impl Cursor {
 
     fn value_inner(&mut self, pager: &mut Pager) -> Result<&[u8]> {
         if !self.valid {
-            return Err(err!(Misuse, "btree {}: cursor is not on an entry", self.tree.root()));
+            return Err(err!(
+                Misuse,
+                "btree {}: cursor is not on an entry",
+                self.tree.root()
+            ));
         }
         if pager.change_seq() != self.seq && !self.restore(pager)? {
-            return Err(err!(NotFound, "btree {}: the entry under the cursor was deleted", self.tree.root()));
+            return Err(err!(
+                NotFound,
+                "btree {}: the entry under the cursor was deleted",
+                self.tree.root()
+            ));
         }
         let (first, len) = {
             let (node, i) = self.leaf()?;
@@ -124,7 +132,11 @@ impl Cursor {
     fn descend_edge(&mut self, pager: &mut Pager, mut no: PageNo, edge: Edge) -> Result<()> {
         loop {
             if self.stack.len() >= MAX_DEPTH {
-                return Err(err!(Corrupt, "btree {}: deeper than {MAX_DEPTH} levels", self.tree.root()));
+                return Err(err!(
+                    Corrupt,
+                    "btree {}: deeper than {MAX_DEPTH} levels",
+                    self.tree.root()
+                ));
             }
             let page = pager.read(no)?;
             let node = Node::new(&page, no, self.usable)?;
@@ -178,7 +190,11 @@ impl Cursor {
         let mut no = self.tree.root();
         loop {
             if self.stack.len() >= MAX_DEPTH {
-                return Err(err!(Corrupt, "btree {}: deeper than {MAX_DEPTH} levels", self.tree.root()));
+                return Err(err!(
+                    Corrupt,
+                    "btree {}: deeper than {MAX_DEPTH} levels",
+                    self.tree.root()
+                ));
             }
             let page = pager.read(no)?;
             let node = Node::new(&page, no, self.usable)?;
@@ -201,7 +217,8 @@ impl Cursor {
     /// Moves to the last entry with a key before `key` (or at it, when
     /// `inclusive`). Returns whether there is one.
     pub fn seek_back(&mut self, pager: &mut Pager, key: &[u8], inclusive: bool) -> Result<bool> {
-        self.seek_back_inner(pager, key, inclusive).map_err(|e| in_file(pager, e))
+        self.seek_back_inner(pager, key, inclusive)
+            .map_err(|e| in_file(pager, e))
     }
 
     fn seek_back_inner(&mut self, pager: &mut Pager, key: &[u8], inclusive: bool) -> Result<bool> {
@@ -374,7 +391,12 @@ fn owned(b: Bound<&[u8]>) -> Bound<Vec<u8>> {
 }
 
 impl Range {
-    pub(crate) fn new(tree: BTree, lower: Bound<&[u8]>, upper: Bound<&[u8]>, reverse: bool) -> Range {
+    pub(crate) fn new(
+        tree: BTree,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+        reverse: bool,
+    ) -> Range {
         Range {
             cursor: Cursor::new(tree),
             lower: owned(lower),
@@ -429,7 +451,10 @@ impl Range {
                     Bound::Included(k) | Bound::Excluded(k) => {
                         let k = k.clone();
                         let on = self.cursor.seek(pager, &k)?;
-                        if on && matches!(self.lower, Bound::Excluded(_)) && self.cursor.key() == &k[..] {
+                        if on
+                            && matches!(self.lower, Bound::Excluded(_))
+                            && self.cursor.key() == &k[..]
+                        {
                             self.cursor.next(pager)?
                         } else {
                             on

@@ -79,6 +79,14 @@ pub(crate) const MAX_DEPTH: usize = 24;
 /// Root-to-leaf path: (interior page, index of the child followed).
 type Path = [(PageNo, usize); MAX_DEPTH];
 
+/// What a split returns: the separator, the left and right pages, and the
+/// parent slot the separator goes to.
+type Split = (Vec<u8>, PageNo, PageNo, (PageNo, usize));
+
+/// A node still to check: page, depth, inclusive lower and exclusive upper
+/// key bound.
+type CheckFrame = (PageNo, usize, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// A B+tree, named by its root page. Cheap to copy; all state is in pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct BTree {
@@ -161,28 +169,48 @@ impl BTree {
 
     /// Descends to the leaf for `key`, filling `path`; returns the depth of
     /// the leaf (entries used in `path`), its number and image.
-    fn descend(&self, pager: &mut Pager, key: &[u8], path: &mut Path) -> Result<(usize, PageNo, PageRef)> {
+    fn descend(
+        &self,
+        pager: &mut Pager,
+        key: &[u8],
+        path: &mut Path,
+    ) -> Result<(usize, PageNo, PageRef)> {
         let usable = usable(pager);
         let mut no = self.root;
-        for depth in 0..MAX_DEPTH {
+        for (depth, slot) in path.iter_mut().enumerate() {
             let page = pager.read(no)?;
             let node = self.node(&page, no, usable)?;
             if node.leaf {
                 return Ok((depth, no, page));
             }
             let idx = node.child_index(key)?;
-            path[depth] = (no, idx);
+            *slot = (no, idx);
             no = node.child(idx)?;
         }
-        Err(err!(Corrupt, "btree {}: deeper than {MAX_DEPTH} levels (a cycle?)", self.root))
+        Err(err!(
+            Corrupt,
+            "btree {}: deeper than {MAX_DEPTH} levels (a cycle?)",
+            self.root
+        ))
     }
 
     /// Looks `key` up and calls `f` with its value.
-    pub fn get_with<R>(&self, pager: &mut Pager, key: &[u8], f: impl FnOnce(&[u8]) -> R) -> Result<Option<R>> {
-        self.get_with_inner(pager, key, f).map_err(|e| in_file(pager, e))
+    pub fn get_with<R>(
+        &self,
+        pager: &mut Pager,
+        key: &[u8],
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<Option<R>> {
+        self.get_with_inner(pager, key, f)
+            .map_err(|e| in_file(pager, e))
     }
 
-    fn get_with_inner<R>(&self, pager: &mut Pager, key: &[u8], f: impl FnOnce(&[u8]) -> R) -> Result<Option<R>> {
+    fn get_with_inner<R>(
+        &self,
+        pager: &mut Pager,
+        key: &[u8],
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<Option<R>> {
         let mut path = [(0, 0); MAX_DEPTH];
         let (_, no, page) = self.descend(pager, key, &mut path)?;
         let usable = usable(pager);
@@ -208,14 +236,19 @@ impl BTree {
     /// Stores `value` under `key`, replacing any previous value. Returns
     /// whether a value was replaced. Needs an open transaction.
     pub fn insert(&self, pager: &mut Pager, key: &[u8], value: &[u8]) -> Result<bool> {
-        self.insert_inner(pager, key, value).map_err(|e| in_file(pager, e))
+        self.insert_inner(pager, key, value)
+            .map_err(|e| in_file(pager, e))
     }
 
     fn insert_inner(&self, pager: &mut Pager, key: &[u8], value: &[u8]) -> Result<bool> {
         if key.len() > MAX_KEY_LEN {
             return Err(Error::new(
                 ErrorKind::TooBig,
-                alloc::format!("insert into btree {}: key of {} bytes (at most {MAX_KEY_LEN})", self.root, key.len()),
+                alloc::format!(
+                    "insert into btree {}: key of {} bytes (at most {MAX_KEY_LEN})",
+                    self.root,
+                    key.len()
+                ),
             ));
         }
         if value.len() > MAX_VALUE_LEN {
@@ -229,7 +262,10 @@ impl BTree {
             ));
         }
         if !pager.in_transaction() {
-            return Err(Error::misuse(alloc::format!("insert into btree {}: no transaction is open", self.root)));
+            return Err(Error::misuse(alloc::format!(
+                "insert into btree {}: no transaction is open",
+                self.root
+            )));
         }
         let usable = usable(pager);
         let mut path = [(0, 0); MAX_DEPTH];
@@ -301,7 +337,8 @@ impl BTree {
         let usable = usable(pager);
         let mut up = depth; // path[up - 1] is the parent of the node splitting
         let parent = (up > 0).then(|| path[up - 1]);
-        let (mut sep, mut left, mut right, mut parent) = self.split(pager, no, parent, pos, cell, klen)?;
+        let (mut sep, mut left, mut right, mut parent) =
+            self.split(pager, no, parent, pos, cell, klen)?;
         loop {
             let (pno, idx) = parent;
             let child = left.to_le_bytes();
@@ -319,11 +356,16 @@ impl BTree {
             } else {
                 up -= 1;
                 if up == 0 {
-                    return Err(err!(Corrupt, "btree {}: path lost its root while splitting", self.root));
+                    return Err(err!(
+                        Corrupt,
+                        "btree {}: path lost its root while splitting",
+                        self.root
+                    ));
                 }
                 Some(path[up - 1])
             };
-            (sep, left, right, parent) = self.split(pager, pno, grand, idx, &new_cell, sep.len())?;
+            (sep, left, right, parent) =
+                self.split(pager, pno, grand, idx, &new_cell, sep.len())?;
         }
     }
 
@@ -332,7 +374,11 @@ impl BTree {
     fn deepen(&self, pager: &mut Pager) -> Result<PageNo> {
         let usable = usable(pager);
         let image = pager.read(self.root)?;
-        let ty = if image.page_type() == Some(PageType::Leaf) { PageType::Leaf } else { PageType::Interior };
+        let ty = if image.page_type() == Some(PageType::Leaf) {
+            PageType::Leaf
+        } else {
+            PageType::Interior
+        };
         let child = pager.allocate(ty)?;
         let page = pager.write(child)?;
         page.copy_from_slice(&image[..]);
@@ -356,7 +402,7 @@ impl BTree {
         pos: usize,
         cell: &[u8],
         klen: usize,
-    ) -> Result<(Vec<u8>, PageNo, PageNo, (PageNo, usize))> {
+    ) -> Result<Split> {
         let usable = usable(pager);
         let (no, parent) = match parent {
             Some(p) => (no, p),
@@ -369,7 +415,11 @@ impl BTree {
             cells.push((node.cell(j)?, node.key(j)?.len()));
         }
         if pos > cells.len() {
-            return Err(err!(Corrupt, "btree {}: split of page {no} at slot {pos} past its end", self.root));
+            return Err(err!(
+                Corrupt,
+                "btree {}: split of page {no} at slot {pos} past its end",
+                self.root
+            ));
         }
         cells.insert(pos, (cell, klen));
         let n = cells.len();
@@ -400,15 +450,30 @@ impl BTree {
             (sep, right)
         } else {
             let rightmost = node.child(node.n)?;
-            let m = if pos == n - 1 && n >= 3 { n - 2 } else { balanced.saturating_sub(1).min(n - 1) };
+            let m = if pos == n - 1 && n >= 3 {
+                n - 2
+            } else {
+                balanced.saturating_sub(1).min(n - 1)
+            };
             let (mid_cell, mid_klen) = cells[m];
             if mid_cell.len() < mid_klen + 4 {
-                return Err(err!(Corrupt, "btree {}: interior cell too short in page {no}", self.root));
+                return Err(err!(
+                    Corrupt,
+                    "btree {}: interior cell too short in page {no}",
+                    self.root
+                ));
             }
             let mid_child = crate::storage::page::get_u32(mid_cell, mid_klen);
             let sep = mid_cell[..mid_klen].to_vec();
             let right = pager.allocate(PageType::Interior)?;
-            node::build_node(pager.write(right)?, right, false, usable, &cells[m + 1..], rightmost);
+            node::build_node(
+                pager.write(right)?,
+                right,
+                false,
+                usable,
+                &cells[m + 1..],
+                rightmost,
+            );
             node::build_node(&mut left_buf, no, false, usable, &cells[..m], mid_child);
             (sep, right)
         };
@@ -426,7 +491,10 @@ impl BTree {
 
     fn delete_inner(&self, pager: &mut Pager, key: &[u8]) -> Result<bool> {
         if !pager.in_transaction() {
-            return Err(Error::misuse(alloc::format!("delete from btree {}: no transaction is open", self.root)));
+            return Err(Error::misuse(alloc::format!(
+                "delete from btree {}: no transaction is open",
+                self.root
+            )));
         }
         let usable = usable(pager);
         let mut path = [(0, 0); MAX_DEPTH];
@@ -451,7 +519,13 @@ impl BTree {
 
     /// After a delete in node `no` (at `depth` on `path`): merges
     /// under-full nodes with a sibling, up the path, and shrinks the root.
-    fn rebalance(&self, pager: &mut Pager, path: &Path, mut depth: usize, mut no: PageNo) -> Result<()> {
+    fn rebalance(
+        &self,
+        pager: &mut Pager,
+        path: &Path,
+        mut depth: usize,
+        mut no: PageNo,
+    ) -> Result<()> {
         let usable = usable(pager);
         while no != self.root {
             let image = pager.read(no)?;
@@ -474,9 +548,16 @@ impl BTree {
             let sep = pn.key(li)?.to_vec();
             drop(parent);
             let (limg, rimg) = (pager.read(lno)?, pager.read(rno)?);
-            let (ln, rn) = (self.node(&limg, lno, usable)?, self.node(&rimg, rno, usable)?);
+            let (ln, rn) = (
+                self.node(&limg, lno, usable)?,
+                self.node(&rimg, rno, usable)?,
+            );
             if ln.leaf != rn.leaf {
-                return Err(err!(Corrupt, "btree {}: siblings {lno} and {rno} are at different depths", self.root));
+                return Err(err!(
+                    Corrupt,
+                    "btree {}: siblings {lno} and {rno} are at different depths",
+                    self.root
+                ));
             }
             let mut cells: Vec<(&[u8], usize)> = Vec::with_capacity(ln.n + rn.n + 1);
             for j in 0..ln.n {
@@ -534,7 +615,11 @@ impl BTree {
             drop(cimg);
             pager.free(child)?;
         }
-        Err(err!(Corrupt, "btree {}: root chain deeper than {MAX_DEPTH}", self.root))
+        Err(err!(
+            Corrupt,
+            "btree {}: root chain deeper than {MAX_DEPTH}",
+            self.root
+        ))
     }
 
     /// Frees every page of the tree, root included. The tree must not be
@@ -550,7 +635,11 @@ impl BTree {
         while let Some(no) = stack.pop() {
             freed += 1;
             if freed > u64::from(pager.header().page_count) {
-                return Err(err!(Corrupt, "btree {}: more pages than the file (a cycle?)", self.root));
+                return Err(err!(
+                    Corrupt,
+                    "btree {}: more pages than the file (a cycle?)",
+                    self.root
+                ));
             }
             let image = pager.read(no)?;
             let n = self.node(&image, no, usable)?;
@@ -588,11 +677,15 @@ impl BTree {
         let mut stats = TreeStats::default();
         let mut leaf_depth = None;
         // (page, depth, lower bound (inclusive), upper bound (exclusive))
-        let mut stack: Vec<(PageNo, usize, Option<Vec<u8>>, Option<Vec<u8>>)> = alloc::vec![(self.root, 1, None, None)];
+        let mut stack: Vec<CheckFrame> = alloc::vec![(self.root, 1, None, None)];
         let mut chain = Vec::new();
         while let Some((no, depth, lo, hi)) = stack.pop() {
             if stats.pages.len() > pager.header().page_count as usize || depth > MAX_DEPTH {
-                return Err(err!(Corrupt, "btree {}: more pages than the file (a cycle?)", self.root));
+                return Err(err!(
+                    Corrupt,
+                    "btree {}: more pages than the file (a cycle?)",
+                    self.root
+                ));
             }
             stats.pages.push(no);
             let image = pager.read(no)?;
@@ -606,13 +699,21 @@ impl BTree {
                     Some(p) => p < k,
                 };
                 if !ordered || hi.as_deref().is_some_and(|h| k >= h) {
-                    return Err(err!(Corrupt, "btree {}: page {no} slot {i}: key out of order", self.root));
+                    return Err(err!(
+                        Corrupt,
+                        "btree {}: page {no} slot {i}: key out of order",
+                        self.root
+                    ));
                 }
                 prev = Some(k);
             }
             if n.leaf {
                 if *leaf_depth.get_or_insert(depth) != depth {
-                    return Err(err!(Corrupt, "btree {}: leaf {no} at depth {depth}, others deeper or shallower", self.root));
+                    return Err(err!(
+                        Corrupt,
+                        "btree {}: leaf {no} at depth {depth}, others deeper or shallower",
+                        self.root
+                    ));
                 }
                 stats.entries += n.n as u64;
                 for i in 0..n.n {
@@ -628,8 +729,16 @@ impl BTree {
                 }
             } else {
                 for i in 0..=n.n {
-                    let lo = if i == 0 { lo.clone() } else { Some(n.key(i - 1)?.to_vec()) };
-                    let hi = if i == n.n { hi.clone() } else { Some(n.key(i)?.to_vec()) };
+                    let lo = if i == 0 {
+                        lo.clone()
+                    } else {
+                        Some(n.key(i - 1)?.to_vec())
+                    };
+                    let hi = if i == n.n {
+                        hi.clone()
+                    } else {
+                        Some(n.key(i)?.to_vec())
+                    };
                     stack.push((n.child(i)?, depth + 1, lo, hi));
                 }
             }
@@ -661,7 +770,12 @@ mod tests {
     }
 
     fn pager(cache: usize) -> Pager {
-        Pager::open(Box::new(MemoryStore::new()), PagerOptions { cache_pages: cache }, &Fixed).unwrap()
+        Pager::open(
+            Box::new(MemoryStore::new()),
+            PagerOptions { cache_pages: cache },
+            &Fixed,
+        )
+        .unwrap()
     }
 
     fn key(i: u32) -> [u8; 4] {
@@ -684,12 +798,21 @@ mod tests {
         assert_eq!(stats.entries, 20_000);
         assert!(stats.depth >= 2);
         for i in (0..20_000u32).step_by(7) {
-            assert_eq!(t.get(&mut p, &key(i)).unwrap().as_ref(), model.get(&key(i)[..]));
+            assert_eq!(
+                t.get(&mut p, &key(i)).unwrap().as_ref(),
+                model.get(&key(i)[..])
+            );
         }
-        let all = t.range(Bound::Unbounded, Bound::Unbounded, false).collect(&mut p).unwrap();
+        let all = t
+            .range(Bound::Unbounded, Bound::Unbounded, false)
+            .collect(&mut p)
+            .unwrap();
         let expect: Vec<_> = model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         assert!(all == expect);
-        let mut back = t.range(Bound::Unbounded, Bound::Unbounded, true).collect(&mut p).unwrap();
+        let mut back = t
+            .range(Bound::Unbounded, Bound::Unbounded, true)
+            .collect(&mut p)
+            .unwrap();
         back.reverse();
         assert!(back == expect);
         p.begin().unwrap();
@@ -701,7 +824,10 @@ mod tests {
         }
         p.commit().unwrap();
         assert_eq!(t.check(&mut p).unwrap().entries as usize, model.len());
-        let all = t.range(Bound::Unbounded, Bound::Unbounded, false).collect(&mut p).unwrap();
+        let all = t
+            .range(Bound::Unbounded, Bound::Unbounded, false)
+            .collect(&mut p)
+            .unwrap();
         let expect: Vec<_> = model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         assert!(all == expect);
     }
@@ -720,7 +846,10 @@ mod tests {
         p.begin().unwrap();
         t.insert(&mut p, b"big", b"now small").unwrap();
         p.commit().unwrap();
-        assert_eq!(p.header().free_count as usize, 100_000usize.div_ceil(PAGE_SIZE - 16));
+        assert_eq!(
+            p.header().free_count as usize,
+            100_000usize.div_ceil(PAGE_SIZE - 16)
+        );
         assert_eq!(p.header().page_count, pages);
         assert_eq!(t.get(&mut p, b"big").unwrap().unwrap(), b"now small");
     }

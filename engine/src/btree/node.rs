@@ -33,10 +33,9 @@
 //! Every accessor checks what it reads against the page bounds, so a
 //! damaged page gives a `Corrupt` error naming the page, never a panic.
 
-use alloc::vec::Vec;
 use core::cmp::Ordering;
 
-use crate::encoding::varint::{get_varint, put_varint};
+use crate::encoding::varint::get_varint;
 use crate::storage::page::{
     PAGE_HEADER_SIZE, PAGE_SIZE, PageHeader, PageNo, PageType, get_u16, get_u32, init_page_header,
     put_u16, put_u32, set_count, set_link,
@@ -106,12 +105,21 @@ impl<'a> Node<'a> {
         let s = NODE_HEADER_END + i * SLOT_SIZE;
         let off = get_u16(self.page, s) as usize;
         let klen = get_u16(self.page, s + 2) as usize;
-        let hint = u32::from_be_bytes([self.page[s + 4], self.page[s + 5], self.page[s + 6], self.page[s + 7]]);
+        let hint = u32::from_be_bytes([
+            self.page[s + 4],
+            self.page[s + 5],
+            self.page[s + 6],
+            self.page[s + 7],
+        ]);
         (off, klen, hint)
     }
 
     fn bad_slot(&self, i: usize) -> Error {
-        err!(Corrupt, "btree page {}: slot {i} points outside the page", self.no)
+        err!(
+            Corrupt,
+            "btree page {}: slot {i} points outside the page",
+            self.no
+        )
     }
 
     /// Key of slot `i`.
@@ -155,7 +163,8 @@ impl<'a> Node<'a> {
     /// The value of leaf slot `i`.
     pub fn value(&self, i: usize) -> Result<LeafValue<'a>> {
         let rest = self.after_key(i)?;
-        let (v, used) = get_varint(rest).map_err(|e| e.context(alloc::format!("btree page {} slot {i}", self.no)))?;
+        let (v, used) = get_varint(rest)
+            .map_err(|e| e.context(alloc::format!("btree page {} slot {i}", self.no)))?;
         let len = usize::try_from(v >> 1).map_err(|_| self.bad_slot(i))?;
         if v & 1 == 1 {
             if rest.len() < used + 4 {
@@ -270,7 +279,15 @@ pub(crate) enum LeafValue<'a> {
 
 /// Initialises `page` as an empty node.
 pub(crate) fn init_node(page: &mut [u8; PAGE_SIZE], no: PageNo, leaf: bool, usable: usize) {
-    init_page_header(page, if leaf { PageType::Leaf } else { PageType::Interior }, no);
+    init_page_header(
+        page,
+        if leaf {
+            PageType::Leaf
+        } else {
+            PageType::Interior
+        },
+        no,
+    );
     put_u16(page, OFF_CONTENT_START, usable as u16);
     put_u16(page, OFF_FRAG, 0);
     put_u32(page, OFF_FRAG + 2, 0);
@@ -279,13 +296,6 @@ pub(crate) fn init_node(page: &mut [u8; PAGE_SIZE], no: PageNo, leaf: bool, usab
 /// Sets the right-most child of an interior node.
 pub(crate) fn set_rightmost(page: &mut [u8; PAGE_SIZE], child: PageNo) {
     set_link(page, child);
-}
-
-/// Encodes a leaf cell's value part (after the key) into `out`.
-#[cfg(test)]
-pub(crate) fn leaf_value_bytes(out: &mut Vec<u8>, value: &[u8]) {
-    put_varint(out, (value.len() as u64) << 1);
-    out.extend_from_slice(value);
 }
 
 /// Inserts a cell made of `key` and `rest` as slot `i`, if it fits
@@ -434,6 +444,14 @@ pub(crate) fn separator<'r>(left: &[u8], right: &'r [u8]) -> &'r [u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::varint::put_varint;
+    use alloc::vec::Vec;
+
+    /// Encodes a leaf cell's value part (after the key) into `out`.
+    fn leaf_value_bytes(out: &mut Vec<u8>, value: &[u8]) {
+        put_varint(out, (value.len() as u64) << 1);
+        out.extend_from_slice(value);
+    }
 
     #[test]
     fn separator_is_shortest_between() {

@@ -35,7 +35,13 @@ pub(crate) fn write_chain(pager: &mut Pager, usable: usize, value: &[u8]) -> Res
 }
 
 /// Reads a chain of `len` bytes starting at `first`, appending to `out`.
-pub(crate) fn read_chain(pager: &mut Pager, usable: usize, first: PageNo, len: usize, out: &mut Vec<u8>) -> Result<()> {
+pub(crate) fn read_chain(
+    pager: &mut Pager,
+    usable: usize,
+    first: PageNo,
+    len: usize,
+    out: &mut Vec<u8>,
+) -> Result<()> {
     let per_page = usable - PAGE_HEADER_SIZE;
     let mut no = first;
     let mut left = len;
@@ -44,7 +50,10 @@ pub(crate) fn read_chain(pager: &mut Pager, usable: usize, first: PageNo, len: u
     for _ in 0..max_pages {
         let page = pager.read(no)?;
         if page.page_type() != Some(PageType::Overflow) {
-            return Err(err!(Corrupt, "overflow chain: page {no} is not an overflow page"));
+            return Err(err!(
+                Corrupt,
+                "overflow chain: page {no} is not an overflow page"
+            ));
         }
         let n = page.count() as usize;
         if n > per_page || n > left || (n < per_page && n != left) {
@@ -60,20 +69,34 @@ pub(crate) fn read_chain(pager: &mut Pager, usable: usize, first: PageNo, len: u
             return Ok(());
         }
     }
-    Err(err!(Corrupt, "overflow chain from page {first}: ends before its {len} bytes"))
+    Err(err!(
+        Corrupt,
+        "overflow chain from page {first}: ends before its {len} bytes"
+    ))
 }
 
 /// Frees every page of the chain of `len` bytes starting at `first`.
-pub(crate) fn free_chain(pager: &mut Pager, usable: usize, first: PageNo, len: usize) -> Result<()> {
+pub(crate) fn free_chain(
+    pager: &mut Pager,
+    usable: usize,
+    first: PageNo,
+    len: usize,
+) -> Result<()> {
     let per_page = usable - PAGE_HEADER_SIZE;
     let mut no = first;
     for _ in 0..len.div_ceil(per_page) {
         if no == 0 {
-            return Err(err!(Corrupt, "overflow chain from page {first}: ends early"));
+            return Err(err!(
+                Corrupt,
+                "overflow chain from page {first}: ends early"
+            ));
         }
         let page = pager.read(no)?;
         if page.page_type() != Some(PageType::Overflow) {
-            return Err(err!(Corrupt, "overflow chain: page {no} is not an overflow page"));
+            return Err(err!(
+                Corrupt,
+                "overflow chain: page {no} is not an overflow page"
+            ));
         }
         let next = page.link();
         drop(page);

@@ -46,7 +46,11 @@ impl PageCodec for ChecksumCodec {
     }
 
     fn encode(&self, page: PageNo, buf: &mut [u8; PAGE_SIZE]) {
-        debug_assert_eq!(get_u32(buf, PH_PAGE_NO), page, "page header names another page");
+        debug_assert_eq!(
+            get_u32(buf, PH_PAGE_NO),
+            page,
+            "page header names another page"
+        );
         let sum = Self::checksum(buf);
         put_u32(buf, PH_CHECKSUM, sum);
     }

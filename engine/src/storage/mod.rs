@@ -149,7 +149,12 @@ impl<S: PageStore + ?Sized> PageStore for alloc::boxed::Box<S> {
 }
 
 /// The error every store returns for a read at or past the end of a file.
-pub fn out_of_range(store: &dyn PageStore, file: FileKind, page: PageNo, count: u32) -> crate::Error {
+pub fn out_of_range(
+    store: &dyn PageStore,
+    file: FileKind,
+    page: PageNo,
+    count: u32,
+) -> crate::Error {
     crate::err!(
         Corrupt,
         "read page {page} of {}: out of range (the file has {count} pages)",

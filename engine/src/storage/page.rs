@@ -303,7 +303,10 @@ impl FileHeader {
                 header.page_count
             )));
         }
-        for (what, p) in [("catalog root", header.catalog_root), ("free-list head", header.free_head)] {
+        for (what, p) in [
+            ("catalog root", header.catalog_root),
+            ("free-list head", header.free_head),
+        ] {
             if p >= header.page_count {
                 return Err(Error::corrupt(alloc::format!(
                     "open {name}: page 0 says the {what} is page {p}, beyond the {} pages of the file",
@@ -314,7 +317,8 @@ impl FileHeader {
         if header.free_count >= header.page_count {
             return Err(Error::corrupt(alloc::format!(
                 "open {name}: page 0 counts {} free pages in a file of {} pages",
-                header.free_count, header.page_count
+                header.free_count,
+                header.page_count
             )));
         }
         if header.codec != CODEC_CHECKSUM || header.flags != 0 {
@@ -322,7 +326,8 @@ impl FileHeader {
                 crate::ErrorKind::Unsupported,
                 alloc::format!(
                     "open {name}: page codec {} with flags {:#x} is not supported by this build (encrypted database?)",
-                    header.codec, header.flags
+                    header.codec,
+                    header.flags
                 ),
             ));
         }

@@ -69,7 +69,7 @@ use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use hashbrown::HashMap;
+use hashbrown::{HashMap, HashSet};
 
 use super::codec::{ChecksumCodec, PageCodec};
 use super::page::{
@@ -250,7 +250,11 @@ impl Cache {
     /// frame, the first dirty frame found is returned.
     fn victim(&mut self) -> Option<PageNo> {
         let mut first_dirty = None;
-        let mut hand = if self.hand == NIL { self.oldest } else { self.hand };
+        let mut hand = if self.hand == NIL {
+            self.oldest
+        } else {
+            self.hand
+        };
         for _ in 0..2 * self.map.len() + 1 {
             if hand == NIL {
                 hand = self.oldest;
@@ -276,7 +280,8 @@ impl Cache {
 
 /// A zeroed page image, allocated directly on the heap.
 pub fn new_page() -> PageRef {
-    let page: Arc<[u8; PAGE_SIZE]> = match Arc::<[u8]>::from(alloc::vec![0u8; PAGE_SIZE]).try_into() {
+    let page: Arc<[u8; PAGE_SIZE]> = match Arc::<[u8]>::from(alloc::vec![0u8; PAGE_SIZE]).try_into()
+    {
         Ok(p) => p,
         Err(_) => unreachable!("a PAGE_SIZE slice converts to a PAGE_SIZE array"),
     };
@@ -355,7 +360,10 @@ impl Pager {
             let header = FileHeader::decode(&scratch, name)?;
             codec.decode(name, 0, &mut scratch)?;
             if scratch.page_type() != Some(PageType::Meta) {
-                return Err(err!(Corrupt, "open {name}: page 0 is not a file header page"));
+                return Err(err!(
+                    Corrupt,
+                    "open {name}: page 0 is not a file header page"
+                ));
             }
             if count < header.page_count {
                 return Err(err!(
@@ -398,9 +406,21 @@ impl Pager {
     /// commit). Used for the catalog root, `user_version`, the schema cookie.
     pub fn update_header(&mut self, f: impl FnOnce(&mut FileHeader)) -> Result<()> {
         self.require_txn("update the file header")?;
-        let before = (self.header.database_id, self.header.page_count, self.header.free_head, self.header.free_count);
+        let before = (
+            self.header.database_id,
+            self.header.page_count,
+            self.header.free_head,
+            self.header.free_count,
+        );
         f(&mut self.header);
-        if before != (self.header.database_id, self.header.page_count, self.header.free_head, self.header.free_count) {
+        if before
+            != (
+                self.header.database_id,
+                self.header.page_count,
+                self.header.free_head,
+                self.header.free_count,
+            )
+        {
             return Err(Error::misuse(
                 "update the file header: the database id, page count and free list belong to the pager",
             ));
@@ -451,7 +471,9 @@ impl Pager {
 
     fn require_txn(&self, op: &str) -> Result<()> {
         if self.txn.is_none() {
-            return Err(Error::misuse(alloc::format!("{op}: no transaction is open")));
+            return Err(Error::misuse(alloc::format!(
+                "{op}: no transaction is open"
+            )));
         }
         Ok(())
     }
@@ -483,7 +505,8 @@ impl Pager {
             Some(view) => buf.copy_from_slice(view),
             None => self.store.read_page(FileKind::Main, no, buf)?,
         }
-        self.codec.decode(self.store.name(FileKind::Main), no, buf)?;
+        self.codec
+            .decode(self.store.name(FileKind::Main), no, buf)?;
         self.stats.reads += 1;
         Ok(page)
     }
@@ -491,8 +514,14 @@ impl Pager {
     /// Makes sure the cache has a free frame, evicting (or spilling) one.
     fn make_room(&mut self) -> Result<()> {
         while self.cache.len() >= self.cache.capacity {
-            let victim = self.cache.victim().ok_or_else(|| Error::internal("full cache has no frames"))?;
-            let (data, dirty) = self.cache.remove(victim).ok_or_else(|| Error::internal("victim not in cache"))?;
+            let victim = self
+                .cache
+                .victim()
+                .ok_or_else(|| Error::internal("full cache has no frames"))?;
+            let (data, dirty) = self
+                .cache
+                .remove(victim)
+                .ok_or_else(|| Error::internal("victim not in cache"))?;
             self.stats.evictions += 1;
             if dirty {
                 self.spill.insert(victim, data);
@@ -508,7 +537,11 @@ impl Pager {
         self.check_page_no(no, "write")?;
         self.change_seq += 1;
         self.ensure_dirty_frame(no)?;
-        let slot = *self.cache.map.get(&no).ok_or_else(|| Error::internal("dirty frame vanished"))?;
+        let slot = *self
+            .cache
+            .map
+            .get(&no)
+            .ok_or_else(|| Error::internal("dirty frame vanished"))?;
         Ok(Arc::make_mut(&mut self.cache.frames[slot as usize].data))
     }
 
@@ -547,11 +580,17 @@ impl Pager {
             let trunk = self.header.free_head;
             let page = self.write(trunk)?;
             if page.page_type() != Some(PageType::FreeTrunk) {
-                return Err(err!(Corrupt, "allocate page: free-list trunk {trunk} is not a trunk page"));
+                return Err(err!(
+                    Corrupt,
+                    "allocate page: free-list trunk {trunk} is not a trunk page"
+                ));
             }
             let n = page.count() as usize;
             if n > TRUNK_CAPACITY {
-                return Err(err!(Corrupt, "allocate page: free-list trunk {trunk} claims {n} entries"));
+                return Err(err!(
+                    Corrupt,
+                    "allocate page: free-list trunk {trunk} claims {n} entries"
+                ));
             }
             let (no, next_head) = if n > 0 {
                 let leaf = get_u32(&page[..], PAGE_HEADER_SIZE + 4 * (n - 1));
@@ -573,7 +612,10 @@ impl Pager {
             if self.header.page_count >= MAX_PAGE_COUNT {
                 return Err(Error::new(
                     ErrorKind::Full,
-                    alloc::format!("allocate page in {}: the file has reached {MAX_PAGE_COUNT} pages", self.file_name()),
+                    alloc::format!(
+                        "allocate page in {}: the file has reached {MAX_PAGE_COUNT} pages",
+                        self.file_name()
+                    ),
                 ));
             }
             self.header.page_count += 1;
@@ -608,7 +650,10 @@ impl Pager {
         let room = if head != 0 {
             let page = self.read(head)?;
             if page.page_type() != Some(PageType::FreeTrunk) {
-                return Err(err!(Corrupt, "free page {no}: free-list trunk {head} is not a trunk page"));
+                return Err(err!(
+                    Corrupt,
+                    "free page {no}: free-list trunk {head} is not a trunk page"
+                ));
             }
             (page.count() as usize) < TRUNK_CAPACITY
         } else {
@@ -653,7 +698,10 @@ impl Pager {
     pub fn savepoint(&mut self) -> Result<usize> {
         self.require_txn("savepoint")?;
         let header = self.header.clone();
-        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("txn vanished"))?;
+        let txn = self
+            .txn
+            .as_mut()
+            .ok_or_else(|| Error::internal("txn vanished"))?;
         txn.savepoints.push(Savepoint {
             before: HashMap::new(),
             header,
@@ -665,7 +713,10 @@ impl Pager {
         self.require_txn(op)?;
         let n = self.txn.as_ref().map_or(0, |t| t.savepoints.len());
         if depth == 0 || depth > n {
-            return Err(err!(NotFound, "{op}: no savepoint at depth {depth} (open: {n})"));
+            return Err(err!(
+                NotFound,
+                "{op}: no savepoint at depth {depth} (open: {n})"
+            ));
         }
         Ok(())
     }
@@ -674,9 +725,14 @@ impl Pager {
     /// their changes in the enclosing savepoint (or the transaction).
     pub fn release(&mut self, depth: usize) -> Result<()> {
         self.check_depth(depth, "release savepoint")?;
-        let txn = self.txn.as_mut().ok_or_else(|| Error::internal("txn vanished"))?;
+        let txn = self
+            .txn
+            .as_mut()
+            .ok_or_else(|| Error::internal("txn vanished"))?;
         while txn.savepoints.len() >= depth {
-            let Some(sp) = txn.savepoints.pop() else { break };
+            let Some(sp) = txn.savepoints.pop() else {
+                break;
+            };
             if let Some(parent) = txn.savepoints.last_mut() {
                 for (no, before) in sp.before {
                     parent.before.entry(no).or_insert(before);
@@ -692,7 +748,10 @@ impl Pager {
         self.check_depth(depth, "rollback to savepoint")?;
         self.change_seq += 1;
         loop {
-            let txn = self.txn.as_mut().ok_or_else(|| Error::internal("txn vanished"))?;
+            let txn = self
+                .txn
+                .as_mut()
+                .ok_or_else(|| Error::internal("txn vanished"))?;
             let len = txn.savepoints.len();
             let sp = if len > depth {
                 txn.savepoints.pop()
@@ -722,7 +781,10 @@ impl Pager {
     /// Abandons the transaction: every page it changed goes back to its
     /// committed image.
     pub fn rollback(&mut self) -> Result<()> {
-        let txn = self.txn.take().ok_or_else(|| Error::misuse("rollback: no transaction is open"))?;
+        let txn = self
+            .txn
+            .take()
+            .ok_or_else(|| Error::misuse("rollback: no transaction is open"))?;
         self.change_seq += 1;
         self.header = txn.begin_header;
         self.spill.clear();
@@ -743,7 +805,11 @@ impl Pager {
         for &no in &dirty {
             let image = match self.cache.map.get(&no) {
                 Some(&slot) => self.cache.frames[slot as usize].data.clone(),
-                None => self.spill.get(&no).cloned().ok_or_else(|| Error::internal("dirty page vanished"))?,
+                None => self
+                    .spill
+                    .get(&no)
+                    .cloned()
+                    .ok_or_else(|| Error::internal("dirty page vanished"))?,
             };
             self.scratch.copy_from_slice(&image[..]);
             self.codec.encode(no, &mut self.scratch);
@@ -753,10 +819,14 @@ impl Pager {
         // Pages allocated and freed again in this transaction were never
         // written; the file must still be as long as the header says.
         if self.store.page_count(FileKind::Main)? < self.header.page_count {
-            self.store.truncate(FileKind::Main, self.header.page_count)?;
+            self.store
+                .truncate(FileKind::Main, self.header.page_count)?;
         }
         self.header.commit_counter += 1;
-        if let Err(e) = self.write_header_page().and_then(|()| self.store.sync(FileKind::Main)) {
+        if let Err(e) = self
+            .write_header_page()
+            .and_then(|()| self.store.sync(FileKind::Main))
+        {
             self.header.commit_counter -= 1;
             return Err(e);
         }
@@ -788,7 +858,23 @@ impl Pager {
     /// B+tree layer adds its own walk on top (`PRAGMA integrity_check`).
     pub fn check_pages(&mut self) -> Result<Vec<alloc::string::String>> {
         let mut problems = Vec::new();
+        // Free leaves hold no data and are never written (see `free`), so
+        // their bytes need not checksum; trunks and everything else must.
+        let mut free = HashSet::new();
+        let mut trunk = self.header.free_head;
+        while trunk != 0 && free.len() <= self.header.page_count as usize {
+            let page = match self.read(trunk) {
+                Ok(p) => p,
+                Err(_) => break, // reported by the scan below
+            };
+            let n = (page.count() as usize).min(TRUNK_CAPACITY);
+            free.extend((0..n).map(|i| get_u32(&page[..], PAGE_HEADER_SIZE + 4 * i)));
+            trunk = page.link();
+        }
         for no in 1..self.header.page_count {
+            if free.contains(&no) {
+                continue;
+            }
             if let Err(e) = self.read(no) {
                 problems.push(alloc::format!("{e}"));
             }
@@ -797,7 +883,9 @@ impl Pager {
         let mut trunk = self.header.free_head;
         while trunk != 0 {
             if seen > self.header.page_count {
-                problems.push(alloc::string::String::from("free list: cycle among trunk pages"));
+                problems.push(alloc::string::String::from(
+                    "free list: cycle among trunk pages",
+                ));
                 break;
             }
             let page = self.read(trunk)?;
@@ -819,11 +907,19 @@ impl Pager {
         let mut trunk = self.header.free_head;
         while trunk != 0 {
             if out.len() > self.header.page_count as usize {
-                return Err(err!(Corrupt, "free list of {}: cycle among trunk pages", self.file_name()));
+                return Err(err!(
+                    Corrupt,
+                    "free list of {}: cycle among trunk pages",
+                    self.file_name()
+                ));
             }
             let page = self.read(trunk)?;
             if page.page_type() != Some(PageType::FreeTrunk) {
-                return Err(err!(Corrupt, "free list of {}: page {trunk} is not a trunk", self.file_name()));
+                return Err(err!(
+                    Corrupt,
+                    "free list of {}: page {trunk} is not a trunk",
+                    self.file_name()
+                ));
             }
             out.push(trunk);
             let n = (page.count() as usize).min(TRUNK_CAPACITY);
