@@ -26,6 +26,7 @@ extern crate std;
 pub mod btree;
 pub mod encoding;
 pub mod env;
+pub mod sql;
 mod error;
 pub mod storage;
 
