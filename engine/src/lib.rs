@@ -24,15 +24,24 @@ extern crate alloc;
 extern crate std;
 
 pub mod btree;
+pub mod catalog;
+mod db;
 pub mod encoding;
 pub mod env;
-pub mod sql;
 mod error;
+pub mod sql;
 pub mod storage;
+pub(crate) mod sync;
 
+pub use db::{
+    ColumnIndex, Database, FromValue, OpenOptions, Params, Row, Rows, Statement, Transaction,
+};
+pub use encoding::{Value, ValueRef};
 pub use error::{Error, ErrorKind, Result};
 
 #[doc(hidden)]
 pub mod __private {
     pub use alloc::format;
+    pub use alloc::vec;
+    pub use alloc::vec::Vec;
 }

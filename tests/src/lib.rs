@@ -1,5 +1,7 @@
 //! Shared helpers for TurDB's cross-layer tests (`tests/tests/*.rs`).
 
+pub mod slt;
+
 use turdb::env::TestEnv;
 
 /// A repeatable Env: fixed clock, seeded randomness.

@@ -183,6 +183,8 @@ pub struct SelectCore {
     pub pos: Pos,
 }
 
+// Result lists are short; boxing every expression would cost more.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum ResultColumn {
     /// `*`
@@ -530,6 +532,7 @@ pub struct Upsert {
     pub action: UpsertAction,
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum UpsertAction {
     Nothing,

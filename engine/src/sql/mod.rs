@@ -16,7 +16,9 @@
 
 pub mod ast;
 pub mod display;
+pub(crate) mod exec;
 pub mod func;
 pub mod lexer;
 pub mod ops;
 pub mod parser;
+pub(crate) mod plan;

@@ -1,0 +1,3647 @@
+//! The database API: `Database`, `Statement`, `Rows`, `Row`,
+//! `Transaction`, in rusqlite's shapes.
+//!
+//! A `Database` owns the pager of its main file, a pager for TEMP objects
+//! and the catalogs, behind one lock, so it is `Send + Sync` and
+//! `transaction(&self)` works from any thread. A running statement holds
+//! the lock while its `Rows` live: one statement runs at a time (snapshot
+//! readers arrive with the WAL).
+//!
+//! Every statement is atomic: outside an explicit transaction it runs in
+//! its own; inside one, in a savepoint that is rolled back if the statement
+//! fails, so a failed statement leaves no trace.
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::ops::Bound;
+use core::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+
+use crate::btree::BTree;
+use crate::catalog::{self, Index, IndexOrigin, Schema, Store, Table};
+use crate::encoding::{Record, Value, ValueRef, encode_record};
+use crate::env::Env;
+use crate::sql::ast::{self, Conflict, Expr, Stmt};
+use crate::sql::exec::*;
+use crate::sql::ops::{self, Affinity};
+use crate::sql::parser;
+use crate::sql::plan::{Binder, Catalogs, ColInfo, Planned, Scope, ScopeTable};
+use crate::storage::PageStore;
+use crate::storage::memory::MemoryStore;
+use crate::storage::pager::{Pager, PagerOptions};
+use crate::{Error, ErrorKind, Result, err};
+
+use crate::sync::{Guard, Lock, lock};
+
+// ------------------------------------------------------------ state
+
+pub(crate) struct State {
+    main: Pager,
+    temp: Pager,
+    schema: Schema,
+    temp_schema: Schema,
+    env: Arc<dyn Env>,
+    /// An explicit transaction (BEGIN) is open.
+    explicit: bool,
+    /// Named savepoints: name and pager depth.
+    savepoints: Vec<(String, usize)>,
+    /// The open transaction was started by SAVEPOINT (so releasing its
+    /// outermost savepoint commits it).
+    savepoint_txn: bool,
+    last_rowid: i64,
+    changes: u64,
+    total_changes: u64,
+    foreign_keys: bool,
+    /// Running triggers, innermost last: the NEW/OLD scope and row its
+    /// statements see.
+    triggers: Vec<(Scope, Tuple)>,
+}
+
+impl core::fmt::Debug for State {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("State").field("main", &self.main).finish()
+    }
+}
+
+/// Options for opening a database.
+#[derive(Clone, Debug)]
+pub struct OpenOptions {
+    pub cache_pages: usize,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions { cache_pages: 256 }
+    }
+}
+
+/// A TurDB database; see the module documentation.
+pub struct Database {
+    state: Lock<State>,
+    interrupt: AtomicBool,
+}
+
+impl core::fmt::Debug for Database {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Database")
+    }
+}
+
+impl Database {
+    /// Opens (or creates) the database in `path`.
+    #[cfg(feature = "std")]
+    pub fn open(path: impl AsRef<std::path::Path>) -> Result<Database> {
+        let store = crate::storage::FileStore::open(path.as_ref())?;
+        Database::open_with(
+            Box::new(store),
+            Arc::new(crate::env::StdEnv),
+            OpenOptions::default(),
+        )
+    }
+
+    /// A new database in memory.
+    pub fn open_in_memory() -> Result<Database> {
+        #[cfg(feature = "std")]
+        let env: Arc<dyn Env> = Arc::new(crate::env::StdEnv);
+        #[cfg(not(feature = "std"))]
+        let env: Arc<dyn Env> = Arc::new(crate::env::TestEnv::new(0));
+        Database::open_with(Box::new(MemoryStore::new()), env, OpenOptions::default())
+    }
+
+    /// Opens the database in `store` with the host `env`.
+    pub fn open_with(
+        store: Box<dyn PageStore>,
+        env: Arc<dyn Env>,
+        options: OpenOptions,
+    ) -> Result<Database> {
+        let popts = PagerOptions {
+            cache_pages: options.cache_pages,
+        };
+        let mut main = Pager::open(store, popts.clone(), &*env)?;
+        let temp = Pager::open(Box::new(MemoryStore::new()), popts, &*env)?;
+        let schema = load_schema(&mut main, Store::Main)?;
+        Ok(Database {
+            state: Lock::new(State {
+                main,
+                temp,
+                schema,
+                temp_schema: Schema::default(),
+                env,
+                explicit: false,
+                savepoints: Vec::new(),
+                savepoint_txn: false,
+                last_rowid: 0,
+                changes: 0,
+                total_changes: 0,
+                foreign_keys: false,
+                triggers: Vec::new(),
+            }),
+            interrupt: AtomicBool::new(false),
+        })
+    }
+
+    /// Runs every statement of `sql`.
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        let mut p = parser::Parser::new(sql);
+        while let Some(parsed) = p.next_statement()? {
+            let mut st = lock(&self.state);
+            self.interrupt.store(false, AtomicOrdering::Relaxed);
+            let mut out = run(&mut st, &parsed, sql, &[], &self.interrupt)?;
+            if let Some(rows) = &mut out.rows {
+                // Drain SELECTs so their errors surface.
+                let mut cx = st.cx(&[], &self.interrupt);
+                rows.op.rewind(&mut cx)?;
+                while rows.op.next(&mut cx)?.is_some() {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one statement; returns the number of rows it changed.
+    pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
+        let mut stmt = self.prepare(sql)?;
+        stmt.execute(params)
+    }
+
+    /// Prepares the first statement of `sql`.
+    pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
+        let mut p = parser::Parser::new(sql);
+        let parsed = p
+            .next_statement()?
+            .ok_or_else(|| err!(Misuse, "prepare: no statement in the SQL text"))?;
+        if !p.at_end() {
+            return Err(err!(
+                Misuse,
+                "prepare: more than one statement in the SQL text (use execute_batch)"
+            ));
+        }
+        let names = {
+            let st = lock(&self.state);
+            column_names(&st, &parsed.stmt)?
+        };
+        Ok(Statement {
+            db: self,
+            parsed,
+            sql: sql.to_string(),
+            names,
+        })
+    }
+
+    /// Runs a query and maps its first row.
+    pub fn query_row<T, P: Params, F: FnOnce(&Row) -> Result<T>>(
+        &self,
+        sql: &str,
+        params: P,
+        f: F,
+    ) -> Result<T> {
+        let mut stmt = self.prepare(sql)?;
+        stmt.query_row(params, f)
+    }
+
+    /// The rowid of the last row inserted.
+    pub fn last_insert_rowid(&self) -> i64 {
+        lock(&self.state).last_rowid
+    }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    pub fn changes(&self) -> u64 {
+        lock(&self.state).changes
+    }
+
+    /// The main file's page-cache counters (for tests and `PRAGMA`s).
+    pub fn pager_stats(&self) -> crate::storage::PagerStats {
+        lock(&self.state).main.stats()
+    }
+
+    /// Stops the running statement with an "interrupted" error.
+    pub fn interrupt(&self) {
+        self.interrupt.store(true, AtomicOrdering::Relaxed);
+    }
+
+    /// Whether the database is in autocommit mode (no BEGIN open).
+    pub fn is_autocommit(&self) -> bool {
+        !lock(&self.state).explicit
+    }
+
+    /// Begins a transaction, rolled back on drop unless committed.
+    pub fn transaction(&self) -> Result<Transaction<'_>> {
+        self.execute_batch("BEGIN")?;
+        Ok(Transaction {
+            db: self,
+            done: false,
+        })
+    }
+}
+
+/// An open transaction; rolls back when dropped without `commit`.
+#[derive(Debug)]
+pub struct Transaction<'db> {
+    db: &'db Database,
+    done: bool,
+}
+
+impl<'db> Transaction<'db> {
+    pub fn commit(mut self) -> Result<()> {
+        self.done = true;
+        self.db.execute_batch("COMMIT")
+    }
+    pub fn rollback(mut self) -> Result<()> {
+        self.done = true;
+        self.db.execute_batch("ROLLBACK")
+    }
+}
+
+impl core::ops::Deref for Transaction<'_> {
+    type Target = Database;
+    fn deref(&self) -> &Database {
+        self.db
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.db.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+// ------------------------------------------------------------ params
+
+/// Values for a statement's parameters.
+pub trait Params {
+    fn values(self) -> Vec<Value>;
+}
+
+impl Params for () {
+    fn values(self) -> Vec<Value> {
+        Vec::new()
+    }
+}
+
+impl Params for &[Value] {
+    fn values(self) -> Vec<Value> {
+        self.to_vec()
+    }
+}
+
+impl Params for Vec<Value> {
+    fn values(self) -> Vec<Value> {
+        self
+    }
+}
+
+impl<const N: usize> Params for [Value; N] {
+    fn values(self) -> Vec<Value> {
+        self.into_iter().collect()
+    }
+}
+
+impl<const N: usize> Params for &[Value; N] {
+    fn values(self) -> Vec<Value> {
+        self.to_vec()
+    }
+}
+
+/// `params![a, b, ...]`: a parameter list from values that convert.
+#[macro_export]
+macro_rules! params {
+    () => { $crate::__private::Vec::<$crate::Value>::new() };
+    ($($v:expr),+ $(,)?) => {
+        $crate::__private::vec![$($crate::Value::from($v)),+]
+    };
+}
+
+// ------------------------------------------------------------ statements
+
+/// A prepared statement.
+pub struct Statement<'db> {
+    db: &'db Database,
+    parsed: ast::Parsed,
+    sql: String,
+    names: Vec<String>,
+}
+
+impl core::fmt::Debug for Statement<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Statement").field("sql", &self.sql).finish()
+    }
+}
+
+impl<'db> Statement<'db> {
+    pub fn column_count(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn column_names(&self) -> Vec<&str> {
+        self.names.iter().map(String::as_str).collect()
+    }
+
+    /// Runs the statement and returns its rows.
+    pub fn query<P: Params>(&mut self, params: P) -> Result<Rows<'_>> {
+        let params = params.values();
+        let mut st = lock(&self.db.state);
+        self.db.interrupt.store(false, AtomicOrdering::Relaxed);
+        let out = run(
+            &mut st,
+            &self.parsed,
+            &self.sql,
+            &params,
+            &self.db.interrupt,
+        )?;
+        let mut planned = out.rows;
+        if let Some(p) = &mut planned {
+            let mut cx = st.cx(&params, &self.db.interrupt);
+            p.op.rewind(&mut cx)?;
+        }
+        Ok(Rows {
+            guard: st,
+            planned,
+            params,
+            interrupt: &self.db.interrupt,
+            current: None,
+            names: &self.names,
+        })
+    }
+
+    /// Runs the statement; returns the rows changed.
+    pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
+        let mut rows = self.query(params)?;
+        while rows.next()?.is_some() {}
+        let changes = rows.guard.changes;
+        Ok(changes as usize)
+    }
+
+    pub fn query_row<T, P: Params, F: FnOnce(&Row) -> Result<T>>(
+        &mut self,
+        params: P,
+        f: F,
+    ) -> Result<T> {
+        let mut rows = self.query(params)?;
+        match rows.next()? {
+            Some(r) => f(r),
+            None => Err(err!(NotFound, "query returned no rows")),
+        }
+    }
+}
+
+/// The rows of a running statement.
+pub struct Rows<'s> {
+    guard: Guard<'s, State>,
+    planned: Option<Planned>,
+    params: Vec<Value>,
+    interrupt: &'s AtomicBool,
+    current: Option<Row>,
+    names: &'s [String],
+}
+
+impl core::fmt::Debug for Rows<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Rows")
+    }
+}
+
+/// One result row.
+#[derive(Debug)]
+pub struct Row {
+    values: Vec<Value>,
+    names: Vec<String>,
+}
+
+impl Rows<'_> {
+    /// The next row, or None at the end.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Result<Option<&Row>> {
+        let Some(p) = &mut self.planned else {
+            return Ok(None);
+        };
+        let st = &mut *self.guard;
+        let mut cx = st.cx(&self.params, self.interrupt);
+        let r = p.op.next(&mut cx);
+        match r? {
+            Some(values) => {
+                self.current = Some(Row {
+                    values,
+                    names: self.names.to_vec(),
+                });
+                Ok(self.current.as_ref())
+            }
+            None => {
+                self.planned = None;
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// Types a column value converts to.
+pub trait FromValue: Sized {
+    fn from_value(v: &Value) -> Result<Self>;
+}
+
+impl FromValue for Value {
+    fn from_value(v: &Value) -> Result<Self> {
+        Ok(v.clone())
+    }
+}
+
+impl FromValue for i64 {
+    fn from_value(v: &Value) -> Result<Self> {
+        match v {
+            Value::Integer(i) => Ok(*i),
+            other => Err(err!(
+                Type,
+                "cannot read a {} value as an integer",
+                other.type_name()
+            )),
+        }
+    }
+}
+
+impl FromValue for i32 {
+    fn from_value(v: &Value) -> Result<Self> {
+        let i = i64::from_value(v)?;
+        i32::try_from(i).map_err(|_| err!(Type, "integer {i} does not fit in i32"))
+    }
+}
+
+impl FromValue for usize {
+    fn from_value(v: &Value) -> Result<Self> {
+        let i = i64::from_value(v)?;
+        usize::try_from(i).map_err(|_| err!(Type, "integer {i} does not fit in usize"))
+    }
+}
+
+impl FromValue for f64 {
+    fn from_value(v: &Value) -> Result<Self> {
+        match v {
+            Value::Real(f) => Ok(*f),
+            Value::Integer(i) => Ok(*i as f64),
+            other => Err(err!(
+                Type,
+                "cannot read a {} value as a real",
+                other.type_name()
+            )),
+        }
+    }
+}
+
+impl FromValue for bool {
+    fn from_value(v: &Value) -> Result<Self> {
+        Ok(i64::from_value(v)? != 0)
+    }
+}
+
+impl FromValue for String {
+    fn from_value(v: &Value) -> Result<Self> {
+        match v {
+            Value::Text(s) => Ok(s.clone()),
+            other => Err(err!(
+                Type,
+                "cannot read a {} value as text",
+                other.type_name()
+            )),
+        }
+    }
+}
+
+impl FromValue for Vec<u8> {
+    fn from_value(v: &Value) -> Result<Self> {
+        match v {
+            Value::Blob(b) => Ok(b.clone()),
+            Value::Text(s) => Ok(s.as_bytes().to_vec()),
+            other => Err(err!(
+                Type,
+                "cannot read a {} value as a blob",
+                other.type_name()
+            )),
+        }
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: &Value) -> Result<Self> {
+        if v.is_null() {
+            Ok(None)
+        } else {
+            T::from_value(v).map(Some)
+        }
+    }
+}
+
+/// A column index or name.
+pub trait ColumnIndex {
+    fn index(&self, row: &Row) -> Result<usize>;
+}
+
+impl ColumnIndex for usize {
+    fn index(&self, row: &Row) -> Result<usize> {
+        if *self < row.values.len() {
+            Ok(*self)
+        } else {
+            Err(err!(
+                NotFound,
+                "column index {self} out of range (the row has {})",
+                row.values.len()
+            ))
+        }
+    }
+}
+
+impl ColumnIndex for &str {
+    fn index(&self, row: &Row) -> Result<usize> {
+        row.names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(self))
+            .ok_or_else(|| err!(NotFound, "no such column in the result: {self}"))
+    }
+}
+
+impl Row {
+    pub fn get<I: ColumnIndex, T: FromValue>(&self, idx: I) -> Result<T> {
+        let i = idx.index(self)?;
+        T::from_value(&self.values[i]).map_err(|e| {
+            e.context(format!(
+                "column {i} ({})",
+                self.names.get(i).map_or("", |s| s)
+            ))
+        })
+    }
+
+    pub fn get_ref<I: ColumnIndex>(&self, idx: I) -> Result<ValueRef<'_>> {
+        let i = idx.index(self)?;
+        Ok(self.values[i].as_ref())
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+}
+
+// ------------------------------------------------------------ execution
+
+struct Outcome {
+    rows: Option<Planned>,
+}
+
+impl State {
+    fn cx<'a>(&'a mut self, params: &'a [Value], interrupt: &'a AtomicBool) -> Cx<'a> {
+        Cx {
+            main: &mut self.main,
+            temp: &mut self.temp,
+            params,
+            outer: self
+                .triggers
+                .last()
+                .map(|t| t.1.clone())
+                .into_iter()
+                .collect(),
+            env: &*self.env,
+            interrupt,
+            last_rowid: self.last_rowid,
+            changes: self.changes,
+            total_changes: self.total_changes,
+            ticks: 0,
+        }
+    }
+
+    fn in_txn(&self) -> bool {
+        self.main.in_transaction()
+    }
+
+    fn begin_stmt(&mut self) -> Result<Option<(usize, usize)>> {
+        if self.in_txn() {
+            Ok(Some((self.main.savepoint()?, self.temp.savepoint()?)))
+        } else {
+            self.main.begin()?;
+            self.temp.begin()?;
+            Ok(None)
+        }
+    }
+
+    fn end_stmt(&mut self, sp: Option<(usize, usize)>, ok: bool) -> Result<()> {
+        match (sp, ok) {
+            (Some((m, t)), true) => {
+                self.main.release(m)?;
+                self.temp.release(t)
+            }
+            (Some((m, t)), false) => {
+                self.main.rollback_to(m)?;
+                self.temp.rollback_to(t)?;
+                self.main.release(m)?;
+                self.temp.release(t)?;
+                self.reload_schema()
+            }
+            (None, true) => {
+                self.main.commit()?;
+                self.temp.commit()
+            }
+            (None, false) => {
+                self.main.rollback()?;
+                self.temp.rollback()?;
+                self.reload_schema()
+            }
+        }
+    }
+
+    fn reload_schema(&mut self) -> Result<()> {
+        self.schema = load_schema(&mut self.main, Store::Main)?;
+        self.temp_schema = load_schema(&mut self.temp, Store::Temp)?;
+        Ok(())
+    }
+
+    fn binder(&self) -> Binder<'_> {
+        let mut b = Binder::new(Catalogs {
+            main: &self.schema,
+            temp: &self.temp_schema,
+        });
+        if let Some((scope, _)) = self.triggers.last() {
+            b.scopes.push(scope.clone());
+        }
+        b
+    }
+}
+
+fn column_names(st: &State, stmt: &Stmt) -> Result<Vec<String>> {
+    match stmt {
+        Stmt::Select(s) => {
+            let mut b = st.binder();
+            Ok(b.plan_select(s)?.names)
+        }
+        Stmt::Explain { .. } => Ok(vec!["detail".into()]),
+        Stmt::Pragma { name, value } => Ok(pragma_columns(&name.name, value.is_some())),
+        Stmt::Insert(i) if !i.returning.is_empty() => Ok(returning_names(&i.returning)),
+        Stmt::Update(u) if !u.returning.is_empty() => Ok(returning_names(&u.returning)),
+        Stmt::Delete(d) if !d.returning.is_empty() => Ok(returning_names(&d.returning)),
+        _ => Ok(Vec::new()),
+    }
+}
+
+fn returning_names(r: &[ast::ResultColumn]) -> Vec<String> {
+    r.iter()
+        .map(|c| match c {
+            ast::ResultColumn::Expr { alias: Some(a), .. } => a.clone(),
+            ast::ResultColumn::Expr {
+                expr: Expr::Column { name, .. },
+                ..
+            } => name.clone(),
+            ast::ResultColumn::Expr { span, .. } => span.clone(),
+            _ => "*".into(),
+        })
+        .collect()
+}
+
+fn rows_of(names: Vec<String>, rows: Vec<Tuple>) -> Planned {
+    let n = names.len();
+    Planned {
+        op: Box::new(RowsOp {
+            rows: Arc::new(rows),
+            pos: 0,
+        }),
+        names,
+        affinities: vec![None; n],
+        colls: vec![Default::default(); n],
+    }
+}
+
+/// Runs one statement: DDL and DML to completion (their RETURNING rows
+/// buffered), a SELECT as a plan for the caller to pull.
+fn run(
+    st: &mut State,
+    parsed: &ast::Parsed,
+    sql: &str,
+    params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<Outcome> {
+    let text = sql.get(parsed.start..parsed.end).unwrap_or("");
+    match &parsed.stmt {
+        Stmt::Select(s) => {
+            let planned = st.binder().plan_select(s)?;
+            Ok(Outcome {
+                rows: Some(planned),
+            })
+        }
+        Stmt::Explain { stmt, .. } => {
+            let lines = explain(st, stmt)?;
+            let rows = lines.into_iter().map(|l| vec![Value::Text(l)]).collect();
+            Ok(Outcome {
+                rows: Some(rows_of(vec!["detail".into()], rows)),
+            })
+        }
+        Stmt::Begin(_) => {
+            if st.explicit {
+                return Err(err!(
+                    Misuse,
+                    "cannot start a transaction within a transaction"
+                ));
+            }
+            st.main.begin()?;
+            st.temp.begin()?;
+            st.explicit = true;
+            st.savepoint_txn = false;
+            Ok(Outcome { rows: None })
+        }
+        Stmt::Commit => {
+            if !st.explicit {
+                return Err(err!(Misuse, "cannot commit - no transaction is active"));
+            }
+            st.main.commit()?;
+            st.temp.commit()?;
+            st.explicit = false;
+            st.savepoints.clear();
+            Ok(Outcome { rows: None })
+        }
+        Stmt::Rollback { savepoint: None } => {
+            if !st.explicit {
+                return Err(err!(Misuse, "cannot rollback - no transaction is active"));
+            }
+            st.main.rollback()?;
+            st.temp.rollback()?;
+            st.explicit = false;
+            st.savepoints.clear();
+            st.reload_schema()?;
+            Ok(Outcome { rows: None })
+        }
+        Stmt::Savepoint(name) => {
+            if !st.explicit {
+                st.main.begin()?;
+                st.temp.begin()?;
+                st.explicit = true;
+                st.savepoint_txn = true;
+            }
+            let d = st.main.savepoint()?;
+            st.temp.savepoint()?;
+            st.savepoints.push((name.to_ascii_lowercase(), d));
+            Ok(Outcome { rows: None })
+        }
+        Stmt::Rollback {
+            savepoint: Some(name),
+        }
+        | Stmt::Release(name) => {
+            let k = name.to_ascii_lowercase();
+            let i = st
+                .savepoints
+                .iter()
+                .rposition(|(n, _)| *n == k)
+                .ok_or_else(|| err!(NotFound, "no such savepoint: {name}"))?;
+            let depth = st.savepoints[i].1;
+            if matches!(parsed.stmt, Stmt::Release(_)) {
+                st.main.release(depth)?;
+                st.temp.release(depth)?;
+                st.savepoints.truncate(i);
+                if st.savepoints.is_empty() && st.explicit && i == 0 && st.savepoint_txn {
+                    // RELEASE of the outermost savepoint commits.
+                    st.main.commit()?;
+                    st.temp.commit()?;
+                    st.explicit = false;
+                }
+            } else {
+                st.main.rollback_to(depth)?;
+                st.temp.rollback_to(depth)?;
+                st.savepoints.truncate(i + 1);
+                st.reload_schema()?;
+            }
+            Ok(Outcome { rows: None })
+        }
+        Stmt::Pragma { name, value } => {
+            let rows = pragma(st, name, value.as_ref())?;
+            let names = pragma_columns(&name.name, value.is_some());
+            Ok(Outcome {
+                rows: Some(rows_of(names, rows)),
+            })
+        }
+        other => {
+            let sp = st.begin_stmt()?;
+            let r = run_write(st, other, text, params, interrupt);
+            match r {
+                Ok(out) => {
+                    st.end_stmt(sp, true)?;
+                    Ok(out)
+                }
+                Err(e) => {
+                    st.end_stmt(sp, false)?;
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
+fn run_write(
+    st: &mut State,
+    stmt: &Stmt,
+    text: &str,
+    params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<Outcome> {
+    match stmt {
+        Stmt::CreateTable(ct) => {
+            create_table(st, ct, text, params, interrupt)?;
+            Ok(Outcome { rows: None })
+        }
+        Stmt::CreateIndex(ci) => {
+            create_index(st, ci, text, interrupt)?;
+            Ok(Outcome { rows: None })
+        }
+        Stmt::CreateView(cv) => {
+            let store = store_of(cv.temp, cv.name.schema.as_deref())?;
+            if schema_of(st, store).contains(&cv.name.name)
+                || (store == Store::Main
+                    && st.schema.tables.contains_key(&catalog::key(&cv.name.name)))
+            {
+                if cv.if_not_exists {
+                    return Ok(Outcome { rows: None });
+                }
+                return Err(err!(Constraint, "view {} already exists", cv.name.name));
+            }
+            // Check that it binds.
+            let names = st.binder().plan_select(&cv.select)?.names;
+            if !cv.columns.is_empty() && cv.columns.len() != names.len() {
+                return Err(err!(
+                    Syntax,
+                    "expected {} columns for '{}' but got {}",
+                    cv.columns.len(),
+                    cv.name.name,
+                    names.len()
+                ));
+            }
+            catalog_put(st, store, "view", &cv.name.name, &cv.name.name, 0, text)?;
+            schema_mut(st, store).views.insert(
+                catalog::key(&cv.name.name),
+                Arc::new(catalog::View {
+                    name: cv.name.name.clone(),
+                    store,
+                    columns: cv.columns.clone(),
+                    select: (*cv.select).clone(),
+                    sql: text.to_string(),
+                }),
+            );
+            Ok(Outcome { rows: None })
+        }
+        Stmt::CreateTrigger(ct) => {
+            let store = store_of(ct.temp, ct.name.schema.as_deref())?;
+            if schema_of(st, store).contains(&ct.name.name) {
+                if ct.if_not_exists {
+                    return Ok(Outcome { rows: None });
+                }
+                return Err(err!(Constraint, "trigger {} already exists", ct.name.name));
+            }
+            let b = st.binder();
+            let has_table = b
+                .find_table(ct.table.schema.as_deref(), &ct.table.name)
+                .is_some();
+            let has_view = st.schema.views.contains_key(&catalog::key(&ct.table.name))
+                || st
+                    .temp_schema
+                    .views
+                    .contains_key(&catalog::key(&ct.table.name));
+            if !has_table && !has_view {
+                return Err(err!(NotFound, "no such table: {}", ct.table.name));
+            }
+            if has_view && ct.time != ast::TriggerTime::InsteadOf {
+                return Err(err!(
+                    InvalidArgument,
+                    "cannot create {} trigger on view: {}",
+                    if ct.time == ast::TriggerTime::Before {
+                        "BEFORE"
+                    } else {
+                        "AFTER"
+                    },
+                    ct.table.name
+                ));
+            }
+            if has_table && ct.time == ast::TriggerTime::InsteadOf {
+                return Err(err!(
+                    InvalidArgument,
+                    "cannot create INSTEAD OF trigger on table: {}",
+                    ct.table.name
+                ));
+            }
+            catalog_put(st, store, "trigger", &ct.name.name, &ct.table.name, 0, text)?;
+            schema_mut(st, store).triggers.insert(
+                catalog::key(&ct.name.name),
+                Arc::new(catalog::Trigger {
+                    name: ct.name.name.clone(),
+                    store,
+                    table: ct.table.name.clone(),
+                    def: (**ct).clone(),
+                    sql: text.to_string(),
+                }),
+            );
+            Ok(Outcome { rows: None })
+        }
+        Stmt::Drop {
+            kind,
+            if_exists,
+            name,
+        } => {
+            drop_object(st, *kind, *if_exists, name)?;
+            Ok(Outcome { rows: None })
+        }
+        Stmt::Insert(ins) => insert(st, ins, params, interrupt),
+        Stmt::Update(up) => update(st, up, params, interrupt),
+        Stmt::Delete(del) => delete(st, del, params, interrupt),
+        Stmt::Reindex(name) => {
+            // Indexes are kept exact on every write, so there is nothing to
+            // rebuild; the name must still denote something.
+            if let Some(n) = name {
+                let k = catalog::key(&n.name);
+                let known = st
+                    .binder()
+                    .find_table(n.schema.as_deref(), &n.name)
+                    .is_some()
+                    || st.schema.indexes.contains_key(&k)
+                    || st.temp_schema.indexes.contains_key(&k)
+                    || (n.schema.is_none()
+                        && crate::encoding::Collation::from_name(&n.name).is_some());
+                if !known {
+                    return Err(err!(
+                        NotFound,
+                        "unable to identify the object to be reindexed: {}",
+                        n.name
+                    ));
+                }
+            }
+            Ok(Outcome { rows: None })
+        }
+        Stmt::AlterTable(at) => {
+            alter_table(st, at)?;
+            Ok(Outcome { rows: None })
+        }
+        Stmt::Analyze(_) | Stmt::Vacuum => Ok(Outcome { rows: None }),
+        Stmt::CreateSchema { .. } | Stmt::DropSchema { .. } => {
+            Err(err!(Unsupported, "CREATE/DROP SCHEMA is not supported yet"))
+        }
+        other => Err(err!(Internal, "unexpected statement {other:?}")),
+    }
+}
+
+fn store_of(temp: bool, schema: Option<&str>) -> Result<Store> {
+    match schema.map(str::to_ascii_lowercase).as_deref() {
+        _ if temp => Ok(Store::Temp),
+        None | Some("main") | Some("root") => Ok(Store::Main),
+        Some("temp") => Ok(Store::Temp),
+        Some(s) => Err(err!(NotFound, "unknown database {s}")),
+    }
+}
+
+fn schema_of(st: &State, store: Store) -> &Schema {
+    match store {
+        Store::Main => &st.schema,
+        Store::Temp => &st.temp_schema,
+    }
+}
+
+fn schema_mut(st: &mut State, store: Store) -> &mut Schema {
+    match store {
+        Store::Main => &mut st.schema,
+        Store::Temp => &mut st.temp_schema,
+    }
+}
+
+fn pager_of(st: &mut State, store: Store) -> &mut Pager {
+    match store {
+        Store::Main => &mut st.main,
+        Store::Temp => &mut st.temp,
+    }
+}
+
+// ------------------------------------------------------------ catalog I/O
+
+fn catalog_tree(pager: &mut Pager) -> Result<BTree> {
+    let root = pager.header().catalog_root;
+    if root != 0 {
+        return Ok(BTree::open(root));
+    }
+    let t = BTree::create(pager)?;
+    let r = t.root();
+    pager.update_header(|h| h.catalog_root = r)?;
+    Ok(t)
+}
+
+fn catalog_put(
+    st: &mut State,
+    store: Store,
+    ty: &str,
+    name: &str,
+    tbl: &str,
+    root: u32,
+    sql: &str,
+) -> Result<()> {
+    let pager = pager_of(st, store);
+    let tree = catalog_tree(pager)?;
+    let mut rec = Vec::new();
+    encode_record(
+        &mut rec,
+        &[
+            ValueRef::Text(ty),
+            ValueRef::Text(name),
+            ValueRef::Text(tbl),
+            ValueRef::Integer(i64::from(root)),
+            ValueRef::Text(sql),
+        ],
+    );
+    tree.insert(pager, catalog::key(name).as_bytes(), &rec)?;
+    Ok(())
+}
+
+/// Stores an AUTOINCREMENT high-water mark (an i64, so not through the
+/// u32 `root` of `catalog_put`).
+fn put_sequence(st: &mut State, store: Store, key: &str, table: &str, value: i64) -> Result<()> {
+    let pager = pager_of(st, store);
+    let tree = catalog_tree(pager)?;
+    let mut rec = Vec::new();
+    encode_record(
+        &mut rec,
+        &[
+            ValueRef::Text("sequence"),
+            ValueRef::Text(key),
+            ValueRef::Text(table),
+            ValueRef::Integer(value),
+            ValueRef::Text(""),
+        ],
+    );
+    tree.insert(pager, catalog::key(key).as_bytes(), &rec)?;
+    Ok(())
+}
+
+fn catalog_delete(st: &mut State, store: Store, name: &str) -> Result<()> {
+    let pager = pager_of(st, store);
+    let tree = catalog_tree(pager)?;
+    tree.delete(pager, catalog::key(name).as_bytes())?;
+    Ok(())
+}
+
+fn load_schema(pager: &mut Pager, store: Store) -> Result<Schema> {
+    let mut schema = Schema::default();
+    let root = pager.header().catalog_root;
+    if root == 0 {
+        return Ok(schema);
+    }
+    let tree = BTree::open(root);
+    let entries = tree
+        .range(Bound::Unbounded, Bound::Unbounded, false)
+        .collect(pager)?;
+    let mut later = Vec::new();
+    for (_, v) in &entries {
+        let rec = Record::parse(v)?;
+        let vals = rec.to_values()?;
+        let text = |i: usize| match vals.get(i) {
+            Some(Value::Text(s)) => s.clone(),
+            _ => String::new(),
+        };
+        let ty = text(0);
+        let name = text(1);
+        let tbl = text(2);
+        let root_i64 = match vals.get(3) {
+            Some(Value::Integer(i)) => *i,
+            _ => 0,
+        };
+        let root = u32::try_from(root_i64).unwrap_or(0);
+        let sql = text(4);
+        let ctx = |e: Error| e.context(format!("load catalog entry {name}"));
+        match ty.as_str() {
+            "table" => {
+                let parsed = parser::parse(&sql).map_err(ctx)?;
+                let Some(Stmt::CreateTable(ct)) = parsed.into_iter().next().map(|p| p.stmt) else {
+                    return Err(err!(Corrupt, "catalog entry {name}: not a CREATE TABLE"));
+                };
+                let (t, _) = catalog::table_from_ast(&ct, store, root, &sql).map_err(ctx)?;
+                schema.tables.insert(catalog::key(&name), Arc::new(t));
+            }
+            "sequence" => {
+                schema.sequences.insert(catalog::key(&tbl), root_i64);
+            }
+            _ => later.push((ty, name, tbl, root, sql)),
+        }
+    }
+    for (ty, name, tbl, root, sql) in later {
+        let ctx = |e: Error| e.context(format!("load catalog entry {name}"));
+        match ty.as_str() {
+            "index" => {
+                let table = schema
+                    .tables
+                    .get(&catalog::key(&tbl))
+                    .cloned()
+                    .ok_or_else(|| err!(Corrupt, "index {name}: no table {tbl}"))?;
+                let idx = if sql.is_empty() {
+                    // An automatic index: rebuild from the table definition.
+                    let parsed = parser::parse(&table.sql).map_err(ctx)?;
+                    let Some(Stmt::CreateTable(ct)) = parsed.into_iter().next().map(|p| p.stmt)
+                    else {
+                        return Err(err!(Corrupt, "table {tbl}: not a CREATE TABLE"));
+                    };
+                    let (_, autos) = catalog::table_from_ast(&ct, store, table.root, &table.sql)?;
+                    let mut ix = autos
+                        .into_iter()
+                        .find(|i| i.name.eq_ignore_ascii_case(&name))
+                        .ok_or_else(|| err!(Corrupt, "automatic index {name} not found"))?;
+                    ix.root = root;
+                    ix
+                } else {
+                    let parsed = parser::parse(&sql).map_err(ctx)?;
+                    let Some(Stmt::CreateIndex(ci)) = parsed.into_iter().next().map(|p| p.stmt)
+                    else {
+                        return Err(err!(Corrupt, "catalog entry {name}: not a CREATE INDEX"));
+                    };
+                    index_def(&table, &ci, root, &sql)?
+                };
+                schema.indexes.insert(catalog::key(&name), Arc::new(idx));
+            }
+            "view" => {
+                let parsed = parser::parse(&sql).map_err(ctx)?;
+                let Some(Stmt::CreateView(cv)) = parsed.into_iter().next().map(|p| p.stmt) else {
+                    return Err(err!(Corrupt, "catalog entry {name}: not a CREATE VIEW"));
+                };
+                schema.views.insert(
+                    catalog::key(&name),
+                    Arc::new(catalog::View {
+                        name: cv.name.name.clone(),
+                        store,
+                        columns: cv.columns.clone(),
+                        select: *cv.select,
+                        sql,
+                    }),
+                );
+            }
+            "trigger" => {
+                let parsed = parser::parse(&sql).map_err(ctx)?;
+                let Some(Stmt::CreateTrigger(ct)) = parsed.into_iter().next().map(|p| p.stmt)
+                else {
+                    return Err(err!(Corrupt, "catalog entry {name}: not a CREATE TRIGGER"));
+                };
+                schema.triggers.insert(
+                    catalog::key(&name),
+                    Arc::new(catalog::Trigger {
+                        name: ct.name.name.clone(),
+                        store,
+                        table: tbl,
+                        def: *ct,
+                        sql,
+                    }),
+                );
+            }
+            other => return Err(err!(Corrupt, "catalog entry {name}: unknown type {other}")),
+        }
+    }
+    Ok(schema)
+}
+
+fn index_def(table: &Table, ci: &ast::CreateIndex, root: u32, sql: &str) -> Result<Index> {
+    Ok(Index {
+        name: ci.name.name.clone(),
+        table: table.name.clone(),
+        store: table.store,
+        columns: catalog::index_columns(table, &ci.columns)?,
+        unique: ci.unique,
+        where_: ci.where_.clone(),
+        root,
+        auto: false,
+        origin: IndexOrigin::CreateIndex,
+        sql: sql.to_string(),
+    })
+}
+
+// ------------------------------------------------------------ DDL
+
+fn create_table(
+    st: &mut State,
+    ct: &ast::CreateTable,
+    text: &str,
+    params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<()> {
+    let store = store_of(ct.temp, ct.name.schema.as_deref())?;
+    let name = &ct.name.name;
+    if schema_of(st, store).contains(name) {
+        if ct.if_not_exists
+            && schema_of(st, store)
+                .tables
+                .contains_key(&catalog::key(name))
+        {
+            return Ok(());
+        }
+        let what = if schema_of(st, store)
+            .tables
+            .contains_key(&catalog::key(name))
+        {
+            "table"
+        } else if schema_of(st, store).views.contains_key(&catalog::key(name)) {
+            "view"
+        } else {
+            "object"
+        };
+        if ct.if_not_exists {
+            return Ok(());
+        }
+        return Err(err!(Constraint, "{what} {name} already exists"));
+    }
+    if name.to_ascii_lowercase().starts_with("sqlite_") {
+        return Err(err!(
+            InvalidArgument,
+            "object name reserved for internal use: {name}"
+        ));
+    }
+    // CREATE TABLE ... AS SELECT: columns from the query, then its rows.
+    let (ct_owned, as_rows);
+    let ct = if let ast::TableBody::AsSelect(sel) = &ct.body {
+        let mut planned = st.binder().plan_select(sel)?;
+        let mut rows = Vec::new();
+        {
+            let mut cx = st.cx(params, interrupt);
+            planned.op.rewind(&mut cx)?;
+            while let Some(r) = planned.op.next(&mut cx)? {
+                rows.push(r);
+            }
+        }
+        let columns = planned
+            .names
+            .iter()
+            .zip(&planned.affinities)
+            .map(|(n, a)| ast::ColumnDef {
+                name: n.clone(),
+                type_name: match a {
+                    Some(Affinity::Integer) => Some("INT".into()),
+                    Some(Affinity::Real) => Some("REAL".into()),
+                    Some(Affinity::Text) => Some("TEXT".into()),
+                    Some(Affinity::Numeric) => Some("NUM".into()),
+                    _ => None,
+                },
+                constraints: Vec::new(),
+                pos: ast::Pos::default(),
+            })
+            .collect();
+        ct_owned = ast::CreateTable {
+            temp: ct.temp,
+            if_not_exists: ct.if_not_exists,
+            name: ct.name.clone(),
+            body: ast::TableBody::Columns {
+                columns,
+                constraints: Vec::new(),
+                strict: false,
+                without_rowid: false,
+            },
+        };
+        as_rows = Some(rows);
+        &ct_owned
+    } else {
+        as_rows = None;
+        ct
+    };
+    let sql = if as_rows.is_some() {
+        format!("{}", Stmt::CreateTable(Box::new(ct.clone())))
+    } else {
+        text.to_string()
+    };
+    let pager = pager_of(st, store);
+    let tree = BTree::create(pager)?;
+    let (table, autos) = catalog::table_from_ast(ct, store, tree.root(), &sql)?;
+    catalog_put(st, store, "table", name, name, tree.root(), &sql)?;
+    let table = Arc::new(table);
+    schema_mut(st, store)
+        .tables
+        .insert(catalog::key(name), table.clone());
+    for mut ix in autos {
+        let t = BTree::create(pager_of(st, store))?;
+        ix.root = t.root();
+        catalog_put(st, store, "index", &ix.name.clone(), name, ix.root, "")?;
+        schema_mut(st, store)
+            .indexes
+            .insert(catalog::key(&ix.name), Arc::new(ix));
+    }
+    if let Some(rows) = as_rows {
+        let indexes = schema_of(st, store).indexes_of(name);
+        let mut cx = st.cx(params, interrupt);
+        for r in rows {
+            let mut vals = r;
+            vals.resize(table.columns.len(), Value::Null);
+            let mut w = Writer {
+                table: &table,
+                indexes: &indexes,
+                checks: Vec::new(),
+                generated: Vec::new(),
+            };
+            w.insert(&mut cx, vals, None, Conflict::Abort)?;
+        }
+    }
+    Ok(())
+}
+
+fn create_index(
+    st: &mut State,
+    ci: &ast::CreateIndex,
+    text: &str,
+    interrupt: &AtomicBool,
+) -> Result<()> {
+    let table = st.binder().table(&ast::QualifiedName {
+        schema: ci.name.schema.clone(),
+        name: ci.table.clone(),
+        pos: ci.name.pos,
+    })?;
+    let store = table.store;
+    if schema_of(st, store).contains(&ci.name.name) {
+        if ci.if_not_exists {
+            return Ok(());
+        }
+        return Err(err!(Constraint, "index {} already exists", ci.name.name));
+    }
+    let tree = BTree::create(pager_of(st, store))?;
+    let ix = Arc::new(index_def(&table, ci, tree.root(), text)?);
+    // Fill it from the table's rows.
+    {
+        let mut cx = st.cx(&[], interrupt);
+        let mut range = BTree::open(table.root).range(Bound::Unbounded, Bound::Unbounded, false);
+        let mut row = vec![Value::Null; table.columns.len() + 1];
+        let mut entries = Vec::new();
+        while range.advance(cx.pager(store))? {
+            cx.tick()?;
+            let rowid = rowid_from_key(range.key(), &table.name)?;
+            let v = range.value(cx.pager(store))?;
+            decode_row(&table, rowid, v, &mut row)?;
+            entries.push((rowid, row.clone()));
+        }
+        let w = Writer {
+            table: &table,
+            indexes: core::slice::from_ref(&ix),
+            checks: Vec::new(),
+            generated: Vec::new(),
+        };
+        for (rowid, row) in entries {
+            w.index_insert(&mut cx, &ix, &row, rowid, Conflict::Abort)?;
+        }
+    }
+    catalog_put(
+        st,
+        store,
+        "index",
+        &ci.name.name,
+        &table.name,
+        tree.root(),
+        text,
+    )?;
+    schema_mut(st, store)
+        .indexes
+        .insert(catalog::key(&ci.name.name), ix);
+    Ok(())
+}
+
+fn drop_object(
+    st: &mut State,
+    kind: ast::ObjectKind,
+    if_exists: bool,
+    name: &ast::QualifiedName,
+) -> Result<()> {
+    let k = catalog::key(&name.name);
+    let stores: Vec<Store> = match name.schema.as_deref() {
+        Some(s) => vec![store_of(false, Some(s))?],
+        None => vec![Store::Temp, Store::Main],
+    };
+    let what = match kind {
+        ast::ObjectKind::Table => "table",
+        ast::ObjectKind::Index => "index",
+        ast::ObjectKind::View => "view",
+        ast::ObjectKind::Trigger => "trigger",
+    };
+    for store in stores {
+        let s = schema_of(st, store);
+        let found = match kind {
+            ast::ObjectKind::Table => s.tables.contains_key(&k),
+            ast::ObjectKind::Index => s.indexes.contains_key(&k),
+            ast::ObjectKind::View => s.views.contains_key(&k),
+            ast::ObjectKind::Trigger => s.triggers.contains_key(&k),
+        };
+        if !found {
+            continue;
+        }
+        match kind {
+            ast::ObjectKind::Table => {
+                let t = s
+                    .tables
+                    .get(&k)
+                    .cloned()
+                    .ok_or_else(|| Error::internal("table"))?;
+                for ix in s.indexes_of(&t.name) {
+                    BTree::open(ix.root).destroy(pager_of(st, store))?;
+                    catalog_delete(st, store, &ix.name)?;
+                    schema_mut(st, store)
+                        .indexes
+                        .remove(&catalog::key(&ix.name));
+                }
+                for tr in schema_of(st, store).triggers_of(&t.name) {
+                    catalog_delete(st, store, &tr.name)?;
+                    schema_mut(st, store)
+                        .triggers
+                        .remove(&catalog::key(&tr.name));
+                }
+                BTree::open(t.root).destroy(pager_of(st, store))?;
+                catalog_delete(st, store, &t.name)?;
+                schema_mut(st, store).tables.remove(&k);
+                if schema_mut(st, store).sequences.remove(&k).is_some() {
+                    catalog_delete(st, store, &alloc::format!("\u{1}seq:{k}"))?;
+                }
+            }
+            ast::ObjectKind::Index => {
+                let ix = s
+                    .indexes
+                    .get(&k)
+                    .cloned()
+                    .ok_or_else(|| Error::internal("index"))?;
+                if ix.auto {
+                    return Err(err!(
+                        InvalidArgument,
+                        "index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped"
+                    ));
+                }
+                BTree::open(ix.root).destroy(pager_of(st, store))?;
+                catalog_delete(st, store, &ix.name)?;
+                schema_mut(st, store).indexes.remove(&k);
+            }
+            ast::ObjectKind::View => {
+                catalog_delete(st, store, &name.name)?;
+                schema_mut(st, store).views.remove(&k);
+            }
+            ast::ObjectKind::Trigger => {
+                catalog_delete(st, store, &name.name)?;
+                schema_mut(st, store).triggers.remove(&k);
+            }
+        }
+        return Ok(());
+    }
+    if if_exists {
+        return Ok(());
+    }
+    Err(err!(
+        NotFound,
+        "no such {what}: {}",
+        crate::sql::plan::display_name(name)
+    ))
+}
+
+fn alter_table(st: &mut State, at: &ast::AlterTable) -> Result<()> {
+    let table = st.binder().table(&at.table)?;
+    let store = table.store;
+    let parsed = parser::parse(&table.sql)?;
+    let Some(Stmt::CreateTable(mut ct)) = parsed.into_iter().next().map(|p| p.stmt) else {
+        return Err(err!(
+            Corrupt,
+            "table {}: stored SQL is not CREATE TABLE",
+            table.name
+        ));
+    };
+    let ast::TableBody::Columns { columns, .. } = &mut ct.body else {
+        return Err(err!(Internal, "table body"));
+    };
+    match &at.action {
+        ast::AlterAction::AddColumn(cd) => {
+            if table.column(&cd.name).is_some() {
+                return Err(err!(Constraint, "duplicate column name: {}", cd.name));
+            }
+            for c in &cd.constraints {
+                match &c.kind {
+                    ast::ColumnConstraintKind::PrimaryKey { .. } => {
+                        return Err(err!(InvalidArgument, "Cannot add a PRIMARY KEY column"));
+                    }
+                    ast::ColumnConstraintKind::Unique { .. } => {
+                        return Err(err!(InvalidArgument, "Cannot add a UNIQUE column"));
+                    }
+                    ast::ColumnConstraintKind::NotNull { .. }
+                        if !cd
+                            .constraints
+                            .iter()
+                            .any(|c| matches!(c.kind, ast::ColumnConstraintKind::Default(_))) =>
+                    {
+                        return Err(err!(
+                            InvalidArgument,
+                            "Cannot add a NOT NULL column with default value NULL"
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            columns.push(cd.clone());
+        }
+        ast::AlterAction::RenameColumn { old, new } => {
+            let c = columns
+                .iter_mut()
+                .find(|c| c.name.eq_ignore_ascii_case(old))
+                .ok_or_else(|| err!(NotFound, "no such column: \"{old}\""))?;
+            c.name = new.clone();
+        }
+        ast::AlterAction::DropColumn(name) => {
+            let ci = table
+                .column(name)
+                .ok_or_else(|| err!(NotFound, "no such column: \"{name}\""))?;
+            let c = &table.columns[ci];
+            let why = if c.primary_key {
+                Some("PRIMARY KEY")
+            } else if schema_of(st, store)
+                .indexes_of(&table.name)
+                .iter()
+                .any(|ix| ix.columns.iter().any(|k| k.column == Some(ci)) || ix.auto)
+            {
+                Some("UNIQUE or indexed")
+            } else if table.columns.len() == 1 {
+                Some("the only column")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                return Err(err!(
+                    InvalidArgument,
+                    "cannot drop column \"{name}\" of {}: {why}",
+                    table.name
+                ));
+            }
+            columns.remove(ci);
+            // Rewrite every row without the column.
+            let tree = BTree::open(table.root);
+            let entries = tree
+                .range(Bound::Unbounded, Bound::Unbounded, false)
+                .collect(pager_of(st, store))?;
+            for (k, v) in entries {
+                let rec = Record::parse(&v)?;
+                let mut vals = rec.to_values()?;
+                if ci < vals.len() {
+                    vals.remove(ci);
+                }
+                let refs: Vec<ValueRef<'_>> = vals.iter().map(Value::as_ref).collect();
+                let mut out = Vec::new();
+                encode_record(&mut out, &refs);
+                tree.insert(pager_of(st, store), &k, &out)?;
+            }
+        }
+        ast::AlterAction::RenameTo(new) => {
+            if schema_of(st, store).contains(new) {
+                return Err(err!(
+                    Constraint,
+                    "there is already another table or index with this name: {new}"
+                ));
+            }
+            ct.name.name = new.clone();
+            ct.name.schema = None;
+            let sql = format!("{}", Stmt::CreateTable(ct.clone()));
+            let (t, _) = catalog::table_from_ast(&ct, store, table.root, &sql)?;
+            catalog_delete(st, store, &table.name)?;
+            catalog_put(st, store, "table", new, new, table.root, &sql)?;
+            schema_mut(st, store)
+                .tables
+                .remove(&catalog::key(&table.name));
+            schema_mut(st, store)
+                .tables
+                .insert(catalog::key(new), Arc::new(t));
+            for ix in schema_of(st, store).indexes_of(&table.name) {
+                let mut ix2 = (*ix).clone();
+                ix2.table = new.clone();
+                catalog_put(st, store, "index", &ix.name, new, ix.root, &ix.sql)?;
+                schema_mut(st, store)
+                    .indexes
+                    .insert(catalog::key(&ix.name), Arc::new(ix2));
+            }
+            for tr in schema_of(st, store).triggers_of(&table.name) {
+                let mut def = tr.def.clone();
+                def.table.name = new.clone();
+                let sql = format!("{}", Stmt::CreateTrigger(Box::new(def.clone())));
+                catalog_put(st, store, "trigger", &tr.name, new, 0, &sql)?;
+                schema_mut(st, store).triggers.insert(
+                    catalog::key(&tr.name),
+                    Arc::new(catalog::Trigger {
+                        name: tr.name.clone(),
+                        store,
+                        table: new.clone(),
+                        def,
+                        sql,
+                    }),
+                );
+            }
+            return Ok(());
+        }
+    }
+    let sql = format!("{}", Stmt::CreateTable(ct.clone()));
+    let (t, _) = catalog::table_from_ast(&ct, store, table.root, &sql)?;
+    catalog_put(
+        st,
+        store,
+        "table",
+        &table.name,
+        &table.name,
+        table.root,
+        &sql,
+    )?;
+    schema_mut(st, store)
+        .tables
+        .insert(catalog::key(&table.name), Arc::new(t));
+    Ok(())
+}
+
+// ------------------------------------------------------------ DML
+
+/// Writes rows of one table and keeps its indexes in step.
+struct Writer<'a> {
+    table: &'a Arc<Table>,
+    indexes: &'a [Arc<Index>],
+    checks: Vec<(String, BExpr)>,
+    generated: Vec<(usize, BExpr)>,
+}
+
+fn constraint_name(table: &Table, ix: &Index) -> String {
+    let cols: Vec<String> = ix
+        .columns
+        .iter()
+        .map(|c| match c.column {
+            Some(i) => format!("{}.{}", table.name, table.columns[i].name),
+            None => format!("index '{}'", ix.name),
+        })
+        .collect();
+    cols.join(", ")
+}
+
+impl Writer<'_> {
+    fn index_values(&self, ix: &Index, row: &[Value]) -> Vec<Value> {
+        ix.columns
+            .iter()
+            .map(|c| match c.column {
+                Some(i) => row[i].clone(),
+                None => Value::Null,
+            })
+            .collect()
+    }
+
+    /// Finds a row other than `rowid` holding the same unique key.
+    fn unique_conflict(
+        &self,
+        cx: &mut Cx,
+        ix: &Index,
+        row: &[Value],
+        rowid: i64,
+    ) -> Result<Option<i64>> {
+        if !ix.unique {
+            return Ok(None);
+        }
+        let vals = self.index_values(ix, row);
+        if vals.iter().any(Value::is_null) {
+            return Ok(None);
+        }
+        let prefix = index_key(ix, &vals, None);
+        let mut upper = prefix.clone();
+        upper.extend_from_slice(&[0xFF; 12]);
+        let mut range =
+            BTree::open(ix.root).range(Bound::Included(&prefix), Bound::Excluded(&upper), false);
+        while range.advance(cx.pager(ix.store))? {
+            let other = rowid_from_key(range.key(), &ix.name)?;
+            if other != rowid {
+                return Ok(Some(other));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The row an insert of `vals` (with `rowid`, if given) would collide
+    /// with, on the rowid or on a unique index (on exactly `target`'s
+    /// columns, when given).
+    fn find_conflict(
+        &self,
+        cx: &mut Cx,
+        vals: &[Value],
+        rowid: Option<i64>,
+        target: Option<&[usize]>,
+    ) -> Result<Option<i64>> {
+        let t = self.table;
+        let rowid_target =
+            target.is_none_or(|cols| cols.len() == 1 && Some(cols[0]) == t.rowid_alias);
+        if rowid_target
+            && let Some(r) = rowid
+            && BTree::open(t.root)
+                .get(cx.pager(t.store), &rowid_key(r))?
+                .is_some()
+        {
+            return Ok(Some(r));
+        }
+        for ix in self.indexes {
+            if let Some(cols) = target {
+                let ic: Vec<Option<usize>> = ix.columns.iter().map(|c| c.column).collect();
+                let want: Vec<Option<usize>> = cols.iter().map(|c| Some(*c)).collect();
+                if ic != want {
+                    continue;
+                }
+            }
+            if let Some(o) = self.unique_conflict(cx, ix, vals, rowid.unwrap_or(i64::MIN))? {
+                return Ok(Some(o));
+            }
+        }
+        Ok(None)
+    }
+
+    fn index_insert(
+        &self,
+        cx: &mut Cx,
+        ix: &Index,
+        row: &[Value],
+        rowid: i64,
+        _c: Conflict,
+    ) -> Result<()> {
+        if let Some(_other) = self.unique_conflict(cx, ix, row, rowid)? {
+            return Err(err!(
+                Constraint,
+                "UNIQUE constraint failed: {}",
+                constraint_name(self.table, ix)
+            ));
+        }
+        let vals = self.index_values(ix, row);
+        let key = index_key(ix, &vals, Some(rowid));
+        BTree::open(ix.root).insert(cx.pager(ix.store), &key, &[])?;
+        Ok(())
+    }
+
+    fn index_delete(&self, cx: &mut Cx, ix: &Index, row: &[Value], rowid: i64) -> Result<()> {
+        let vals = self.index_values(ix, row);
+        let key = index_key(ix, &vals, Some(rowid));
+        BTree::open(ix.root).delete(cx.pager(ix.store), &key)?;
+        Ok(())
+    }
+
+    fn read_row(&self, cx: &mut Cx, rowid: i64) -> Result<Option<Tuple>> {
+        let t = self.table;
+        let mut row = vec![Value::Null; t.columns.len() + 1];
+        let k = rowid_key(rowid);
+        let r = BTree::open(t.root)
+            .get_with(cx.pager(t.store), &k, |v| decode_row(t, rowid, v, &mut row))?;
+        match r {
+            Some(res) => {
+                res?;
+                Ok(Some(row))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn delete_row(&self, cx: &mut Cx, rowid: i64, row: &[Value]) -> Result<()> {
+        for ix in self.indexes {
+            self.index_delete(cx, ix, row, rowid)?;
+        }
+        let t = self.table;
+        BTree::open(t.root).delete(cx.pager(t.store), &rowid_key(rowid))?;
+        Ok(())
+    }
+
+    /// Applies affinity, strict types, NOT NULL and CHECK to a row of
+    /// column values (no rowid slot). Returns false to skip it (IGNORE).
+    fn prepare_row(&mut self, cx: &mut Cx, vals: &mut Tuple, conflict: Conflict) -> Result<bool> {
+        let t = self.table;
+        for (i, c) in t.columns.iter().enumerate() {
+            let v = core::mem::replace(&mut vals[i], Value::Null);
+            vals[i] = ops::apply_affinity(v, c.affinity);
+            if let Some(sty) = c.strict
+                && !vals[i].is_null()
+            {
+                check_strict(&t.name, &c.name, sty, &vals[i])?;
+            }
+        }
+        // Generated columns from the others.
+        for (i, e) in self.generated.iter_mut() {
+            let mut r = vals.clone();
+            r.push(Value::Null);
+            let v = e.eval(cx, &r)?;
+            vals[*i] = ops::apply_affinity(v, t.columns[*i].affinity);
+        }
+        for (i, c) in t.columns.iter().enumerate() {
+            if c.not_null && vals[i].is_null() && Some(i) != t.rowid_alias {
+                match conflict {
+                    Conflict::Ignore => return Ok(false),
+                    _ => {
+                        return Err(err!(
+                            Constraint,
+                            "NOT NULL constraint failed: {}.{}",
+                            t.name,
+                            c.name
+                        ));
+                    }
+                }
+            }
+        }
+        for (name, e) in self.checks.iter_mut() {
+            let mut r = vals.clone();
+            r.push(Value::Null);
+            let v = e.eval(cx, &r)?;
+            if ops::to_bool(&v) == Some(false) {
+                if conflict == Conflict::Ignore {
+                    return Ok(false);
+                }
+                return Err(err!(Constraint, "CHECK constraint failed: {name}"));
+            }
+        }
+        Ok(true)
+    }
+
+    /// Inserts a row; returns its rowid, or None when skipped.
+    fn insert(
+        &mut self,
+        cx: &mut Cx,
+        mut vals: Tuple,
+        rowid: Option<i64>,
+        conflict: Conflict,
+    ) -> Result<Option<i64>> {
+        let t = self.table.clone();
+        if !self.prepare_row(cx, &mut vals, conflict)? {
+            return Ok(None);
+        }
+        let tree = BTree::open(t.root);
+        let rowid = match rowid {
+            Some(r) => r,
+            None => {
+                let mut cur = tree.cursor();
+                let pager = cx.pager(t.store);
+                if cur.last(pager)? {
+                    let max = rowid_from_key(cur.key(), &t.name)?;
+                    if max == i64::MAX {
+                        return Err(err!(Full, "table {}: no rowid left", t.name));
+                    }
+                    max + 1
+                } else {
+                    1
+                }
+            }
+        };
+        if let Some(a) = t.rowid_alias {
+            vals[a] = Value::Integer(rowid);
+        }
+        let key = rowid_key(rowid);
+        if tree.get(cx.pager(t.store), &key)?.is_some() {
+            match conflict {
+                Conflict::Ignore => return Ok(None),
+                Conflict::Replace => {
+                    if let Some(old) = self.read_row(cx, rowid)? {
+                        self.delete_row(cx, rowid, &old)?;
+                    }
+                }
+                _ => {
+                    let col = t
+                        .rowid_alias
+                        .map_or("rowid".to_string(), |a| t.columns[a].name.clone());
+                    return Err(err!(
+                        Constraint,
+                        "UNIQUE constraint failed: {}.{col}",
+                        t.name
+                    ));
+                }
+            }
+        }
+        for ix in self.indexes {
+            if let Some(other) = self.unique_conflict(cx, ix, &vals, rowid)? {
+                match conflict {
+                    Conflict::Ignore => return Ok(None),
+                    Conflict::Replace => {
+                        if let Some(old) = self.read_row(cx, other)? {
+                            self.delete_row(cx, other, &old)?;
+                        }
+                    }
+                    _ => {
+                        return Err(err!(
+                            Constraint,
+                            "UNIQUE constraint failed: {}",
+                            constraint_name(&t, ix)
+                        ));
+                    }
+                }
+            }
+        }
+        let mut rec = Vec::new();
+        let refs: Vec<ValueRef<'_>> = vals
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if Some(i) == t.rowid_alias {
+                    ValueRef::Null
+                } else {
+                    v.as_ref()
+                }
+            })
+            .collect();
+        encode_record(&mut rec, &refs);
+        tree.insert(cx.pager(t.store), &key, &rec)?;
+        for ix in self.indexes {
+            let vk = self.index_values(ix, &vals);
+            let k = index_key(ix, &vk, Some(rowid));
+            BTree::open(ix.root).insert(cx.pager(ix.store), &k, &[])?;
+        }
+        Ok(Some(rowid))
+    }
+}
+
+fn check_strict(table: &str, col: &str, sty: catalog::StrictType, v: &Value) -> Result<()> {
+    use catalog::StrictType as S;
+    let ok = match (sty, v) {
+        (S::Any, _) => true,
+        (S::Integer, Value::Integer(_)) => true,
+        (S::Real, Value::Real(_) | Value::Integer(_)) => true,
+        (S::Text, Value::Text(_)) => true,
+        (S::Blob, Value::Blob(_)) => true,
+        (S::Boolean, Value::Integer(i)) => *i == 0 || *i == 1,
+        (S::Json, Value::Text(s)) => {
+            crate::sql::func::json::call("json_valid", &[Value::Text(s.clone())])
+                .and_then(|r| r.ok())
+                == Some(Value::Integer(1))
+        }
+        (S::Int(bits), Value::Integer(i)) => {
+            bits >= 64 || (*i >= -(1i64 << (bits - 1)) && *i < (1i64 << (bits - 1)))
+        }
+        (S::UInt(bits), Value::Integer(i)) => *i >= 0 && (bits >= 63 || *i < (1i64 << bits)),
+        (S::F32, Value::Real(_) | Value::Integer(_)) => true,
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(err!(
+            Constraint,
+            "cannot store {} value in {:?} column {table}.{col}",
+            v.type_name(),
+            sty
+        ))
+    }
+}
+
+fn table_scope(t: &Arc<Table>, alias: Option<&str>) -> Scope {
+    let cols = t
+        .columns
+        .iter()
+        .map(|c| ColInfo {
+            name: c.name.clone(),
+            affinity: Some(c.affinity),
+            coll: c.collation,
+            hidden: false,
+        })
+        .collect();
+    Scope {
+        tables: vec![ScopeTable {
+            name: alias.unwrap_or(&t.name).to_string(),
+            columns: cols,
+            offset: 0,
+            rowid: Some(t.columns.len()),
+            level: 0,
+            table: Some(t.clone()),
+        }],
+        width: t.columns.len() + 1,
+    }
+}
+
+/// A table's CHECK constraints (with names) and generated columns, bound.
+type WriterExprs = (Vec<(String, BExpr)>, Vec<(usize, BExpr)>);
+
+fn writer_exprs(b: &mut Binder, t: &Arc<Table>) -> Result<WriterExprs> {
+    b.scopes.push(table_scope(t, None));
+    let mut checks = Vec::new();
+    let mut generated = Vec::new();
+    let r = (|| {
+        for (name, e) in &t.checks {
+            let n = name.clone().unwrap_or_else(|| format!("{e}"));
+            checks.push((n, b.bind(e)?));
+        }
+        for (i, c) in t.columns.iter().enumerate() {
+            if let Some(g) = &c.generated {
+                generated.push((i, b.bind(g)?));
+            }
+        }
+        Ok(())
+    })();
+    b.scopes.pop();
+    r.map(|_| (checks, generated))
+}
+
+fn target_table(st: &State, name: &ast::QualifiedName) -> Result<Arc<Table>> {
+    let b = st.binder();
+    match b.table(name) {
+        Ok(t) => Ok(t),
+        Err(e) => {
+            let k = catalog::key(&name.name);
+            if st.schema.views.contains_key(&k) || st.temp_schema.views.contains_key(&k) {
+                Err(err!(
+                    ReadOnly,
+                    "cannot modify {} because it is a view",
+                    name.name
+                ))
+            } else {
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The shape of a view as a table, for its INSTEAD OF triggers: its
+/// columns, no rowid (NEW.rowid and OLD.rowid are NULL).
+fn view_target(st: &State, name: &ast::QualifiedName) -> Result<Option<Arc<Table>>> {
+    if st
+        .binder()
+        .find_table(name.schema.as_deref(), &name.name)
+        .is_some()
+    {
+        return Ok(None);
+    }
+    let k = catalog::key(&name.name);
+    let Some(v) = st
+        .temp_schema
+        .views
+        .get(&k)
+        .or_else(|| st.schema.views.get(&k))
+        .cloned()
+    else {
+        return Ok(None);
+    };
+    let mut names = v.columns.clone();
+    if names.is_empty() {
+        names = st.binder().plan_select(&v.select)?.names;
+    }
+    let columns = names
+        .into_iter()
+        .map(|n| catalog::Column {
+            name: n,
+            type_name: None,
+            affinity: Affinity::Blob,
+            strict: None,
+            not_null: false,
+            default: None,
+            collation: Default::default(),
+            primary_key: false,
+            generated: None,
+            hidden: false,
+        })
+        .collect();
+    let has_trigger = st
+        .temp_schema
+        .triggers_of(&v.name)
+        .into_iter()
+        .chain(st.schema.triggers_of(&v.name))
+        .any(|t| t.def.time == ast::TriggerTime::InsteadOf);
+    if !has_trigger {
+        return Err(err!(
+            ReadOnly,
+            "cannot modify {} because it is a view",
+            v.name
+        ));
+    }
+    Ok(Some(Arc::new(Table {
+        name: v.name.clone(),
+        store: v.store,
+        columns,
+        rowid_alias: None,
+        root: 0,
+        checks: Vec::new(),
+        foreign_keys: Vec::new(),
+        autoincrement: false,
+        strict: false,
+        without_rowid: false,
+        sql: v.sql.clone(),
+    })))
+}
+
+fn view_insert(
+    st: &mut State,
+    view: &Arc<Table>,
+    ins: &ast::Insert,
+    params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<Outcome> {
+    let n = view.columns.len();
+    let targets: Vec<usize> = if ins.columns.is_empty() {
+        (0..n).collect()
+    } else {
+        let mut v = Vec::new();
+        for c in &ins.columns {
+            v.push(
+                view.column(c)
+                    .ok_or_else(|| err!(NotFound, "table {} has no column named {c}", view.name))?,
+            );
+        }
+        v
+    };
+    let mut rows = Vec::new();
+    if let ast::InsertSource::Select(sel) = &ins.source {
+        let mut p = st.binder().plan_select(sel)?;
+        if p.names.len() != targets.len() {
+            return Err(err!(
+                InvalidArgument,
+                "table {} has {} columns but {} values were supplied",
+                view.name,
+                targets.len(),
+                p.names.len()
+            ));
+        }
+        let mut cx = st.cx(params, interrupt);
+        p.op.rewind(&mut cx)?;
+        while let Some(r) = p.op.next(&mut cx)? {
+            rows.push(r);
+        }
+    } else {
+        rows.push(Vec::new());
+    }
+    let mut changes = 0;
+    for src in rows {
+        let mut new = vec![Value::Null; n + 1];
+        for (v, &ti) in src.into_iter().zip(&targets) {
+            new[ti] = v;
+        }
+        fire(
+            st,
+            view,
+            Event::Insert,
+            ast::TriggerTime::InsteadOf,
+            None,
+            Some(&new),
+            &[],
+            params,
+            interrupt,
+        )?;
+        changes += 1;
+    }
+    st.changes = changes;
+    Ok(Outcome { rows: None })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn view_change(
+    st: &mut State,
+    view: &Arc<Table>,
+    alias: Option<&str>,
+    where_: Option<&Expr>,
+    sets: Option<&[ast::Assignment]>,
+    params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<Outcome> {
+    let n = view.columns.len();
+    let sel = ast::Select {
+        with: None,
+        body: ast::SelectBody::Core(Box::new(ast::SelectCore {
+            distinct: false,
+            columns: vec![ast::ResultColumn::Star],
+            from: Some(ast::FromItem::Table {
+                name: ast::QualifiedName {
+                    schema: None,
+                    name: view.name.clone(),
+                    pos: ast::Pos::default(),
+                },
+                alias: alias.map(str::to_string),
+                indexed: None,
+            }),
+            where_: where_.cloned(),
+            group_by: Vec::new(),
+            having: None,
+            windows: Vec::new(),
+            pos: ast::Pos::default(),
+        })),
+        order_by: Vec::new(),
+        limit: None,
+        offset: None,
+        pos: ast::Pos::default(),
+    };
+    let mut p = st.binder().plan_select(&sel)?;
+    let mut rows = Vec::new();
+    {
+        let mut cx = st.cx(params, interrupt);
+        p.op.rewind(&mut cx)?;
+        while let Some(mut r) = p.op.next(&mut cx)? {
+            r.resize(n + 1, Value::Null);
+            rows.push(r);
+        }
+    }
+    let mut bound = Vec::new();
+    let mut set_cols = Vec::new();
+    if let Some(sets) = sets {
+        let mut b = st.binder();
+        b.scopes.push(table_scope(view, alias));
+        for a in sets {
+            for c in &a.columns {
+                let i = view
+                    .column(c)
+                    .ok_or_else(|| err!(NotFound, "no such column: {c}"))?;
+                set_cols.push(i);
+                bound.push((i, b.bind(&a.expr)?));
+            }
+        }
+    }
+    let mut changes = 0;
+    for old in rows {
+        let (event, new) = if sets.is_some() {
+            let mut new = old.clone();
+            let mut cx = st.cx(params, interrupt);
+            for (i, e) in bound.iter_mut() {
+                new[*i] = e.eval(&mut cx, &old)?;
+            }
+            (Event::Update, Some(new))
+        } else {
+            (Event::Delete, None)
+        };
+        fire(
+            st,
+            view,
+            event,
+            ast::TriggerTime::InsteadOf,
+            Some(&old),
+            new.as_deref(),
+            &set_cols,
+            params,
+            interrupt,
+        )?;
+        changes += 1;
+    }
+    st.changes = changes;
+    Ok(Outcome { rows: None })
+}
+
+fn returning(b: &mut Binder, t: &Arc<Table>, cols: &[ast::ResultColumn]) -> Result<Vec<BExpr>> {
+    b.scopes.push(table_scope(t, None));
+    let r = (|| {
+        let mut out = Vec::new();
+        for c in cols {
+            match c {
+                ast::ResultColumn::Expr { expr, .. } => out.push(b.bind(expr)?),
+                _ => {
+                    for i in 0..t.columns.len() {
+                        out.push(BExpr::Col(i));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    })();
+    b.scopes.pop();
+    r
+}
+
+fn insert(
+    st: &mut State,
+    ins: &ast::Insert,
+    params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<Outcome> {
+    if let Some(view) = view_target(st, &ins.table)? {
+        return view_insert(st, &view, ins, params, interrupt);
+    }
+    let table = target_table(st, &ins.table)?;
+    let store = table.store;
+    let indexes = schema_of(st, store).indexes_of(&table.name);
+    let conflict = ins.or.unwrap_or(Conflict::Abort);
+    // Column mapping.
+    let targets: Vec<usize> = if ins.columns.is_empty() {
+        (0..table.columns.len())
+            .filter(|&i| table.columns[i].generated.is_none())
+            .collect()
+    } else {
+        let mut v = Vec::new();
+        for c in &ins.columns {
+            let i = match table.column(c) {
+                Some(i) => i,
+                None if ["rowid", "oid", "_rowid_"]
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case(c)) =>
+                {
+                    usize::MAX
+                }
+                None => {
+                    return Err(err!(
+                        NotFound,
+                        "table {} has no column named {c}",
+                        table.name
+                    ));
+                }
+            };
+            v.push(i);
+        }
+        v
+    };
+    let mut b = st.binder();
+    let (checks, generated) = writer_exprs(&mut b, &table)?;
+    let mut ret = returning(&mut b, &table, &ins.returning)?;
+    // ON CONFLICT ... DO UPDATE: bound over [the existing row, excluded].
+    let mut upserts = Vec::new();
+    for u in &ins.upsert {
+        let n1 = table.columns.len() + 1;
+        let mut scope = table_scope(&table, ins.alias.as_deref());
+        let mut ex = scope.tables[0].clone();
+        ex.name = "excluded".into();
+        // Unqualified names mean the table's row; `excluded.x` must be
+        // written out.
+        for c in ex.columns.iter_mut() {
+            c.hidden = true;
+        }
+        ex.offset = n1;
+        ex.rowid = Some(2 * n1 - 1);
+        ex.level = 1;
+        scope.tables.push(ex);
+        scope.width = 2 * n1;
+        b.scopes.push(scope);
+        let r = (|| -> Result<_> {
+            let target: Option<Vec<usize>> = match &u.target {
+                Some((cols, _)) => {
+                    let mut v = Vec::new();
+                    for c in cols {
+                        let name = catalog::indexed_column_name(c).ok_or_else(|| {
+                            err!(Unsupported, "ON CONFLICT target must name columns")
+                        })?;
+                        v.push(table.column(name).ok_or_else(|| {
+                            err!(NotFound, "no such column in ON CONFLICT target: {name}")
+                        })?);
+                    }
+                    Some(v)
+                }
+                None => None,
+            };
+            let action = match &u.action {
+                ast::UpsertAction::Nothing => None,
+                ast::UpsertAction::Update { sets, where_ } => {
+                    let mut bs = Vec::new();
+                    for a in sets {
+                        for c in &a.columns {
+                            let i = table
+                                .column(c)
+                                .ok_or_else(|| err!(NotFound, "no such column: {c}"))?;
+                            bs.push((i, b.bind(&a.expr)?));
+                        }
+                    }
+                    let w = match where_ {
+                        Some(w) => Some(b.bind(w)?),
+                        None => None,
+                    };
+                    Some((bs, w))
+                }
+            };
+            Ok((target, action))
+        })();
+        b.scopes.pop();
+        upserts.push(r?);
+    }
+    // Defaults, bound once.
+    b.scopes.push(Scope::default());
+    let mut defaults = Vec::new();
+    for c in &table.columns {
+        defaults.push(match &c.default {
+            Some(e) => Some(b.bind(e)?),
+            None => None,
+        });
+    }
+    let source = match &ins.source {
+        ast::InsertSource::Select(sel) => {
+            b.scopes.pop();
+            let p = match (&ins.with, &sel.with) {
+                (Some(w), None) => {
+                    let mut s2 = (**sel).clone();
+                    s2.with = Some(w.clone());
+                    b.plan_select(&s2)?
+                }
+                _ => b.plan_select(sel)?,
+            };
+            b.scopes.push(Scope::default());
+            Some(p)
+        }
+        ast::InsertSource::DefaultValues => None,
+    };
+    b.scopes.pop();
+    drop(b);
+    let mut rows = Vec::new();
+    {
+        let mut cx = st.cx(params, interrupt);
+        match source {
+            Some(mut p) => {
+                if p.names.len() != targets.len() {
+                    return Err(err!(
+                        InvalidArgument,
+                        "table {} has {} columns but {} values were supplied",
+                        table.name,
+                        targets.len(),
+                        p.names.len()
+                    ));
+                }
+                p.op.rewind(&mut cx)?;
+                while let Some(r) = p.op.next(&mut cx)? {
+                    rows.push(r);
+                }
+            }
+            None => rows.push(Vec::new()),
+        }
+    }
+    let mut w = Writer {
+        table: &table,
+        indexes: &indexes,
+        checks,
+        generated,
+    };
+    let mut changes = 0u64;
+    let mut out_rows = Vec::new();
+    let mut seq = schema_of(st, store)
+        .sequences
+        .get(&catalog::key(&table.name))
+        .copied()
+        .unwrap_or(0);
+    for src in rows {
+        let mut vals = vec![Value::Null; table.columns.len()];
+        let mut given = vec![false; table.columns.len()];
+        let mut rowid = None;
+        {
+            let mut cx = st.cx(params, interrupt);
+            for (v, &ti) in src.into_iter().zip(&targets) {
+                if ti == usize::MAX {
+                    rowid = Some(v);
+                    continue;
+                }
+                given[ti] = true;
+                vals[ti] = v;
+            }
+            for (i, d) in defaults.iter_mut().enumerate() {
+                if !given[i]
+                    && let Some(d) = d
+                {
+                    vals[i] = d.eval(&mut cx, &[])?;
+                }
+            }
+        }
+        if let Some(a) = table.rowid_alias
+            && !vals[a].is_null()
+        {
+            rowid = Some(vals[a].clone());
+        }
+        let rowid = match rowid {
+            None | Some(Value::Null) => None,
+            Some(v) => match ops::apply_affinity(v, Affinity::Integer) {
+                Value::Integer(i) => Some(i),
+                _ => {
+                    return Err(err!(
+                        Type,
+                        "datatype mismatch: rowid of {} must be an integer",
+                        table.name
+                    ));
+                }
+            },
+        };
+        let mut new_row = vals.clone();
+        new_row.push(rowid.map_or(Value::Integer(-1), Value::Integer));
+        if fire(
+            st,
+            &table,
+            Event::Insert,
+            ast::TriggerTime::Before,
+            None,
+            Some(&new_row),
+            &[],
+            params,
+            interrupt,
+        )? == Fired::Ignore
+        {
+            continue;
+        }
+        if !upserts.is_empty() {
+            let mut cx = st.cx(params, interrupt);
+            let mut probe = vals.clone();
+            for (i, c) in table.columns.iter().enumerate() {
+                let v = core::mem::replace(&mut probe[i], Value::Null);
+                probe[i] = ops::apply_affinity(v, c.affinity);
+            }
+            let mut handled = false;
+            for (target, action) in upserts.iter_mut() {
+                let Some(other) = w.find_conflict(&mut cx, &probe, rowid, target.as_deref())?
+                else {
+                    continue;
+                };
+                handled = true;
+                let Some((sets, cond)) = action else { break };
+                let Some(old) = w.read_row(&mut cx, other)? else {
+                    break;
+                };
+                let mut both = old.clone();
+                both.extend(probe.iter().cloned());
+                both.push(rowid.map_or(Value::Null, Value::Integer));
+                if let Some(c) = cond
+                    && !c.test(&mut cx, &both)?
+                {
+                    break;
+                }
+                let mut new = old.clone();
+                for (i, e) in sets.iter_mut() {
+                    new[*i] = e.eval(&mut cx, &both)?;
+                }
+                let n = table.columns.len();
+                w.delete_row(&mut cx, other, &old)?;
+                let new_rowid = match table.rowid_alias.map(|a| new[a].clone()) {
+                    Some(Value::Integer(r)) => r,
+                    _ => other,
+                };
+                w.insert(&mut cx, new[..n].to_vec(), Some(new_rowid), Conflict::Abort)?;
+                changes += 1;
+                break;
+            }
+            if handled {
+                continue;
+            }
+        }
+        let inserted = {
+            let mut cx = st.cx(params, interrupt);
+            // AUTOINCREMENT: never reuse a rowid, even one since deleted.
+            let rowid = match (rowid, table.autoincrement) {
+                (None, true) => {
+                    let mut cur = BTree::open(table.root).cursor();
+                    let max = if cur.last(cx.pager(table.store))? {
+                        rowid_from_key(cur.key(), &table.name)?
+                    } else {
+                        0
+                    };
+                    let next = max.max(seq).checked_add(1).ok_or_else(|| {
+                        err!(
+                            Full,
+                            "table {}: AUTOINCREMENT has used every rowid",
+                            table.name
+                        )
+                    })?;
+                    Some(next)
+                }
+                (r, _) => r,
+            };
+            let r = w.insert(&mut cx, vals, rowid, conflict)?;
+            match r {
+                Some(r) => {
+                    let row = w.read_row(&mut cx, r)?.unwrap_or_default();
+                    if !ret.is_empty() {
+                        let mut o = Vec::new();
+                        for e in ret.iter_mut() {
+                            o.push(e.eval(&mut cx, &row)?);
+                        }
+                        out_rows.push(o);
+                    }
+                    Some((r, row))
+                }
+                None => None,
+            }
+        };
+        if let Some((r, row)) = inserted {
+            changes += 1;
+            st.last_rowid = r;
+            if table.autoincrement && r > seq {
+                seq = r;
+                let key = alloc::format!("\u{1}seq:{}", table.name.to_ascii_lowercase());
+                // The high-water mark rides in `root` (see catalog docs).
+                put_sequence(st, store, &key, &table.name, r)?;
+                schema_mut(st, store)
+                    .sequences
+                    .insert(catalog::key(&table.name), r);
+            }
+            fk_child_check(st, &table, &row, params, interrupt)?;
+            fire(
+                st,
+                &table,
+                Event::Insert,
+                ast::TriggerTime::After,
+                None,
+                Some(&row),
+                &[],
+                params,
+                interrupt,
+            )?;
+        }
+    }
+    st.changes = changes;
+    st.total_changes += changes;
+    Ok(Outcome {
+        rows: (!ins.returning.is_empty())
+            .then(|| rows_of(returning_names(&ins.returning), out_rows)),
+    })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Event {
+    Insert,
+    Update,
+    Delete,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fired {
+    Go,
+    Ignore,
+}
+
+/// Runs the triggers of `table` for one row. `old`/`new` are full rows
+/// (columns then rowid); `set` the columns an UPDATE assigns.
+#[allow(clippy::too_many_arguments)]
+fn fire(
+    st: &mut State,
+    table: &Arc<Table>,
+    event: Event,
+    time: ast::TriggerTime,
+    old: Option<&[Value]>,
+    new: Option<&[Value]>,
+    set: &[usize],
+    params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<Fired> {
+    let mut trigs = st.temp_schema.triggers_of(&table.name);
+    if table.store == Store::Main {
+        trigs.extend(st.schema.triggers_of(&table.name));
+    }
+    trigs.retain(|t| {
+        t.def.time == time
+            && match (&t.def.event, event) {
+                (ast::TriggerEvent::Insert, Event::Insert) => true,
+                (ast::TriggerEvent::Delete, Event::Delete) => true,
+                (ast::TriggerEvent::Update(cols), Event::Update) => {
+                    cols.is_empty()
+                        || cols
+                            .iter()
+                            .any(|c| table.column(c).is_some_and(|i| set.contains(&i)))
+                }
+                _ => false,
+            }
+    });
+    if trigs.is_empty() {
+        return Ok(Fired::Go);
+    }
+    if st.triggers.len() >= 32 {
+        return Err(err!(
+            InvalidArgument,
+            "too many levels of trigger recursion (table {})",
+            table.name
+        ));
+    }
+    let n = table.columns.len() + 1;
+    let mut row = match old {
+        Some(o) => o.to_vec(),
+        None => vec![Value::Null; n],
+    };
+    row.resize(n, Value::Null);
+    match new {
+        Some(nw) => row.extend_from_slice(nw),
+        None => row.extend(core::iter::repeat_n(Value::Null, n)),
+    }
+    row.resize(2 * n, Value::Null);
+    let mut scope = table_scope(table, Some("old"));
+    let mut new_t = scope.tables[0].clone();
+    new_t.name = "new".into();
+    new_t.offset = n;
+    new_t.rowid = Some(2 * n - 1);
+    new_t.level = 1;
+    scope.tables.push(new_t);
+    scope.width = 2 * n;
+    let saved_changes = st.changes;
+    st.triggers.push((scope, row.clone()));
+    let r = (|| -> Result<Fired> {
+        for t in &trigs {
+            if let Some(when) = &t.def.when {
+                let mut e = st.binder().bind(when)?;
+                let mut cx = st.cx(params, interrupt);
+                if !e.test(&mut cx, &row)? {
+                    continue;
+                }
+            }
+            for stmt in &t.def.body {
+                match stmt {
+                    Stmt::Insert(i) => {
+                        insert(st, i, params, interrupt)?;
+                    }
+                    Stmt::Update(u) => {
+                        update(st, u, params, interrupt)?;
+                    }
+                    Stmt::Delete(d) => {
+                        delete(st, d, params, interrupt)?;
+                    }
+                    Stmt::Select(s) => {
+                        let mut p = st.binder().plan_select(s)?;
+                        let mut cx = st.cx(params, interrupt);
+                        p.op.rewind(&mut cx)?;
+                        while p.op.next(&mut cx)?.is_some() {}
+                    }
+                    other => {
+                        return Err(err!(
+                            Unsupported,
+                            "trigger {}: statement not allowed in a trigger: {other}",
+                            t.name
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(Fired::Go)
+    })();
+    st.triggers.pop();
+    st.changes = saved_changes;
+    match r {
+        Err(e) if e.message() == RAISE_IGNORE => Ok(Fired::Ignore),
+        other => other,
+    }
+}
+
+/// Plans `SELECT <table row + rowid> FROM table WHERE ...` and collects the
+/// matching rows (all of them first, so the writes cannot disturb the scan).
+#[allow(clippy::too_many_arguments)]
+fn matching_rows(
+    st: &mut State,
+    with: Option<&ast::With>,
+    table: &Arc<Table>,
+    alias: Option<&str>,
+    where_: Option<&Expr>,
+    params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<Vec<Tuple>> {
+    let sel = ast::Select {
+        with: with.cloned(),
+        body: ast::SelectBody::Core(Box::new(ast::SelectCore {
+            distinct: false,
+            columns: vec![
+                ast::ResultColumn::Star,
+                ast::ResultColumn::Expr {
+                    expr: Expr::Column {
+                        schema: None,
+                        table: None,
+                        name: "rowid".into(),
+                        pos: ast::Pos::default(),
+                    },
+                    alias: None,
+                    span: "rowid".into(),
+                },
+            ],
+            from: Some(ast::FromItem::Table {
+                name: ast::QualifiedName {
+                    schema: Some(table.store.schema_name().into()),
+                    name: table.name.clone(),
+                    pos: ast::Pos::default(),
+                },
+                alias: alias.map(str::to_string),
+                indexed: None,
+            }),
+            where_: where_.cloned(),
+            group_by: Vec::new(),
+            having: None,
+            windows: Vec::new(),
+            pos: ast::Pos::default(),
+        })),
+        order_by: Vec::new(),
+        limit: None,
+        offset: None,
+        pos: ast::Pos::default(),
+    };
+    let mut p = st.binder().plan_select(&sel)?;
+    let mut cx = st.cx(params, interrupt);
+    p.op.rewind(&mut cx)?;
+    let mut rows = Vec::new();
+    while let Some(r) = p.op.next(&mut cx)? {
+        rows.push(r);
+    }
+    Ok(rows)
+}
+
+fn update(
+    st: &mut State,
+    up: &ast::Update,
+    params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<Outcome> {
+    // `(a, b) = (x, y)` is `a = x, b = y`.
+    let mut flat_sets: Vec<(String, Expr)> = Vec::new();
+    for a in &up.sets {
+        if a.columns.len() == 1 {
+            flat_sets.push((a.columns[0].clone(), a.expr.clone()));
+        } else if let Expr::Row(es) = &a.expr
+            && es.len() == a.columns.len()
+        {
+            for (c, e) in a.columns.iter().zip(es) {
+                flat_sets.push((c.clone(), e.clone()));
+            }
+        } else {
+            return Err(err!(
+                InvalidArgument,
+                "{} columns assigned {} values",
+                a.columns.len(),
+                match &a.expr {
+                    Expr::Row(es) => es.len(),
+                    _ => 1,
+                }
+            ));
+        }
+    }
+    if let Some(view) = view_target(st, &up.table)? {
+        return view_change(
+            st,
+            &view,
+            up.alias.as_deref(),
+            up.where_.as_ref(),
+            Some(&up.sets),
+            params,
+            interrupt,
+        );
+    }
+    let table = target_table(st, &up.table)?;
+    let store = table.store;
+    let indexes = schema_of(st, store).indexes_of(&table.name);
+    let conflict = up.or.unwrap_or(Conflict::Abort);
+    let n = table.columns.len();
+    // UPDATE ... FROM: the new values come from a join, computed up front.
+    let mut from_values: Option<hashbrown::HashMap<i64, Tuple>> = None;
+    let rows = match &up.from {
+        None => matching_rows(
+            st,
+            up.with.as_ref(),
+            &table,
+            up.alias.as_deref(),
+            up.where_.as_ref(),
+            params,
+            interrupt,
+        )?,
+        Some(from) => {
+            let tname = up.alias.clone().unwrap_or(table.name.clone());
+            let mut cols = vec![ast::ResultColumn::Expr {
+                expr: Expr::Column {
+                    schema: None,
+                    table: Some(tname.clone()),
+                    name: "rowid".into(),
+                    pos: ast::Pos::default(),
+                },
+                alias: None,
+                span: "rowid".into(),
+            }];
+            for (_, e) in &flat_sets {
+                cols.push(ast::ResultColumn::Expr {
+                    expr: e.clone(),
+                    alias: None,
+                    span: String::new(),
+                });
+            }
+            let sel = ast::Select {
+                with: None,
+                body: ast::SelectBody::Core(Box::new(ast::SelectCore {
+                    distinct: false,
+                    columns: cols,
+                    from: Some(ast::FromItem::Join {
+                        left: Box::new(ast::FromItem::Table {
+                            name: up.table.clone(),
+                            alias: up.alias.clone(),
+                            indexed: None,
+                        }),
+                        right: Box::new(from.clone()),
+                        kind: ast::JoinKind::Inner,
+                        natural: false,
+                        constraint: ast::JoinConstraint::None,
+                    }),
+                    where_: up.where_.clone(),
+                    group_by: Vec::new(),
+                    having: None,
+                    windows: Vec::new(),
+                    pos: ast::Pos::default(),
+                })),
+                order_by: Vec::new(),
+                limit: None,
+                offset: None,
+                pos: ast::Pos::default(),
+            };
+            let mut p = st.binder().plan_select(&sel)?;
+            let mut map = hashbrown::HashMap::new();
+            let mut order = Vec::new();
+            let mut cx = st.cx(params, interrupt);
+            p.op.rewind(&mut cx)?;
+            while let Some(r) = p.op.next(&mut cx)? {
+                if let Some(Value::Integer(id)) = r.first() {
+                    if !map.contains_key(id) {
+                        order.push(*id);
+                        map.insert(*id, r[1..].to_vec());
+                    }
+                }
+            }
+            from_values = Some(map);
+            order
+                .into_iter()
+                .map(|id| {
+                    let mut t = vec![Value::Null; n];
+                    t.push(Value::Integer(id));
+                    t
+                })
+                .collect()
+        }
+    };
+    let mut b = st.binder();
+    let (checks, generated) = writer_exprs(&mut b, &table)?;
+    let mut ret = returning(&mut b, &table, &up.returning)?;
+    b.scopes.push(table_scope(&table, up.alias.as_deref()));
+    let mut sets: Vec<(usize, BExpr)> = Vec::new();
+    let r = (|| {
+        for (k, (c, e)) in flat_sets.iter().enumerate() {
+            let i = match table.column(c) {
+                Some(i) => i,
+                None if ["rowid", "oid", "_rowid_"]
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case(c)) =>
+                {
+                    table.columns.len()
+                }
+                None => return Err(err!(NotFound, "no such column: {c}")),
+            };
+            sets.push((
+                i,
+                if from_values.is_some() {
+                    // Slot k of the precomputed values, read below.
+                    BExpr::Col(k)
+                } else {
+                    b.bind(e)?
+                },
+            ));
+        }
+        Ok(())
+    })();
+    b.scopes.pop();
+    drop(b);
+    r?;
+    let mut w = Writer {
+        table: &table,
+        indexes: &indexes,
+        checks,
+        generated,
+    };
+    let set_cols: Vec<usize> = sets.iter().map(|(i, _)| *i).collect();
+    let mut changes = 0u64;
+    let mut out_rows = Vec::new();
+    for old in rows {
+        let rowid = match old.get(n) {
+            Some(Value::Integer(r)) => *r,
+            _ => return Err(err!(Internal, "update: row without rowid")),
+        };
+        // Re-read: an earlier row's REPLACE or trigger may have changed it.
+        let old_full = {
+            let mut cx = st.cx(params, interrupt);
+            match w.read_row(&mut cx, rowid)? {
+                Some(r) => r,
+                None => continue,
+            }
+        };
+        let mut new = old_full.clone();
+        {
+            let mut cx = st.cx(params, interrupt);
+            let input: &[Value] = match &from_values {
+                Some(m) => m.get(&rowid).map_or(&[][..], |v| &v[..]),
+                None => &old_full,
+            };
+            for (i, e) in sets.iter_mut() {
+                new[*i] = e.eval(&mut cx, input)?;
+            }
+        }
+        let mut new_rowid = rowid;
+        if let Some(a) = table.rowid_alias
+            && !new[a].is_null()
+        {
+            new[n] = new[a].clone();
+        }
+        if new[n] != Value::Integer(rowid) {
+            new_rowid = match ops::apply_affinity(new[n].clone(), Affinity::Integer) {
+                Value::Integer(i) => i,
+                _ => {
+                    return Err(err!(
+                        Type,
+                        "datatype mismatch: rowid of {} must be an integer",
+                        table.name
+                    ));
+                }
+            };
+            new[n] = Value::Integer(new_rowid);
+        }
+        if fire(
+            st,
+            &table,
+            Event::Update,
+            ast::TriggerTime::Before,
+            Some(&old_full),
+            Some(&new),
+            &set_cols,
+            params,
+            interrupt,
+        )? == Fired::Ignore
+        {
+            continue;
+        }
+        let written = {
+            let mut cx = st.cx(params, interrupt);
+            w.delete_row(&mut cx, rowid, &old_full)?;
+            let vals: Tuple = new[..n].to_vec();
+            match w.insert(&mut cx, vals, Some(new_rowid), conflict)? {
+                Some(r) => {
+                    let row = w.read_row(&mut cx, r)?.unwrap_or_default();
+                    if !ret.is_empty() {
+                        let mut o = Vec::new();
+                        for e in ret.iter_mut() {
+                            o.push(e.eval(&mut cx, &row)?);
+                        }
+                        out_rows.push(o);
+                    }
+                    Some(row)
+                }
+                None => {
+                    // IGNORE: put the old row back.
+                    let vals: Tuple = old_full[..n].to_vec();
+                    w.insert(&mut cx, vals, Some(rowid), Conflict::Abort)?;
+                    None
+                }
+            }
+        };
+        if let Some(row) = written {
+            changes += 1;
+            fk_child_check(st, &table, &row, params, interrupt)?;
+            fk_parent_action(st, &table, &old_full, Some(&row), interrupt)?;
+            fire(
+                st,
+                &table,
+                Event::Update,
+                ast::TriggerTime::After,
+                Some(&old_full),
+                Some(&row),
+                &set_cols,
+                params,
+                interrupt,
+            )?;
+        }
+    }
+    st.changes = changes;
+    st.total_changes += changes;
+    Ok(Outcome {
+        rows: (!up.returning.is_empty()).then(|| rows_of(returning_names(&up.returning), out_rows)),
+    })
+}
+
+fn delete(
+    st: &mut State,
+    del: &ast::Delete,
+    params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<Outcome> {
+    if let Some(view) = view_target(st, &del.table)? {
+        return view_change(
+            st,
+            &view,
+            del.alias.as_deref(),
+            del.where_.as_ref(),
+            None,
+            params,
+            interrupt,
+        );
+    }
+    let table = target_table(st, &del.table)?;
+    let store = table.store;
+    let indexes = schema_of(st, store).indexes_of(&table.name);
+    let rows = matching_rows(
+        st,
+        del.with.as_ref(),
+        &table,
+        del.alias.as_deref(),
+        del.where_.as_ref(),
+        params,
+        interrupt,
+    )?;
+    let mut b = st.binder();
+    let mut ret = returning(&mut b, &table, &del.returning)?;
+    drop(b);
+    let w = Writer {
+        table: &table,
+        indexes: &indexes,
+        checks: Vec::new(),
+        generated: Vec::new(),
+    };
+    let n = table.columns.len();
+    let mut changes = 0u64;
+    let mut out_rows = Vec::new();
+    for old in rows {
+        let rowid = match old.get(n) {
+            Some(Value::Integer(r)) => *r,
+            _ => return Err(err!(Internal, "delete: row without rowid")),
+        };
+        let full = {
+            let mut cx = st.cx(params, interrupt);
+            match w.read_row(&mut cx, rowid)? {
+                Some(r) => r,
+                None => continue,
+            }
+        };
+        if fire(
+            st,
+            &table,
+            Event::Delete,
+            ast::TriggerTime::Before,
+            Some(&full),
+            None,
+            &[],
+            params,
+            interrupt,
+        )? == Fired::Ignore
+        {
+            continue;
+        }
+        {
+            let mut cx = st.cx(params, interrupt);
+            if w.read_row(&mut cx, rowid)?.is_none() {
+                continue;
+            }
+            if !ret.is_empty() {
+                let mut o = Vec::new();
+                for e in ret.iter_mut() {
+                    o.push(e.eval(&mut cx, &full)?);
+                }
+                out_rows.push(o);
+            }
+            w.delete_row(&mut cx, rowid, &full)?;
+        }
+        changes += 1;
+        fk_parent_action(st, &table, &full, None, interrupt)?;
+        fire(
+            st,
+            &table,
+            Event::Delete,
+            ast::TriggerTime::After,
+            Some(&full),
+            None,
+            &[],
+            params,
+            interrupt,
+        )?;
+    }
+    st.changes = changes;
+    st.total_changes += changes;
+    Ok(Outcome {
+        rows: (!del.returning.is_empty())
+            .then(|| rows_of(returning_names(&del.returning), out_rows)),
+    })
+}
+
+// ------------------------------------------------------------ foreign keys
+
+/// Runs SQL made by the engine itself (foreign key actions and checks).
+fn exec_internal(
+    st: &mut State,
+    sql: &str,
+    params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<Vec<Tuple>> {
+    let parsed = parser::parse(sql)?;
+    let mut out = Vec::new();
+    for p in parsed {
+        match &p.stmt {
+            Stmt::Select(s) => {
+                let mut planned = st.binder().plan_select(s)?;
+                let mut cx = st.cx(params, interrupt);
+                planned.op.rewind(&mut cx)?;
+                while let Some(r) = planned.op.next(&mut cx)? {
+                    out.push(r);
+                }
+            }
+            Stmt::Update(u) => {
+                update(st, u, params, interrupt)?;
+            }
+            Stmt::Delete(d) => {
+                delete(st, d, params, interrupt)?;
+            }
+            other => return Err(err!(Internal, "exec_internal: {other}")),
+        }
+    }
+    Ok(out)
+}
+
+fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// The parent columns a foreign key refers to: as declared, or the
+/// parent's primary key.
+fn fk_parent_columns(st: &State, fk: &catalog::ForeignKey) -> Result<(Arc<Table>, Vec<String>)> {
+    let parent = st.binder().find_table(None, &fk.parent).ok_or_else(|| {
+        err!(
+            NotFound,
+            "foreign key mismatch: no such table: {}",
+            fk.parent
+        )
+    })?;
+    let cols = if fk.parent_columns.is_empty() {
+        let pk: Vec<String> = parent
+            .columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|c| c.name.clone())
+            .collect();
+        if pk.is_empty() {
+            vec!["rowid".to_string()]
+        } else {
+            pk
+        }
+    } else {
+        fk.parent_columns.clone()
+    };
+    if cols.len() != fk.columns.len() {
+        return Err(err!(
+            InvalidArgument,
+            "foreign key mismatch - referencing {} columns of {}",
+            fk.columns.len(),
+            fk.parent
+        ));
+    }
+    Ok((parent, cols))
+}
+
+/// A child row must have a parent when foreign keys are on.
+fn fk_child_check(
+    st: &mut State,
+    table: &Arc<Table>,
+    row: &[Value],
+    _params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<()> {
+    if !st.foreign_keys || table.foreign_keys.is_empty() {
+        return Ok(());
+    }
+    for fk in &table.foreign_keys {
+        let vals: Vec<Value> = fk.columns.iter().map(|&c| row[c].clone()).collect();
+        if vals.iter().any(Value::is_null) {
+            continue;
+        }
+        let (parent, cols) = fk_parent_columns(st, fk)?;
+        let cond: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} = ?{}", quote_ident(c), i + 1))
+            .collect();
+        let sql = format!(
+            "SELECT 1 FROM {} WHERE {} LIMIT 1",
+            quote_ident(&parent.name),
+            cond.join(" AND ")
+        );
+        if exec_internal(st, &sql, &vals, interrupt)?.is_empty() {
+            return Err(err!(
+                Constraint,
+                "FOREIGN KEY constraint failed: {}({}) references {}",
+                table.name,
+                fk.columns
+                    .iter()
+                    .map(|&c| table.columns[c].name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                parent.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A parent row was deleted (`new` None) or updated: apply the ON DELETE /
+/// ON UPDATE actions of the foreign keys that refer to it.
+fn fk_parent_action(
+    st: &mut State,
+    table: &Arc<Table>,
+    old: &[Value],
+    new: Option<&[Value]>,
+    interrupt: &AtomicBool,
+) -> Result<()> {
+    if !st.foreign_keys {
+        return Ok(());
+    }
+    let children: Vec<Arc<Table>> = st
+        .schema
+        .tables
+        .values()
+        .chain(st.temp_schema.tables.values())
+        .filter(|t| {
+            t.foreign_keys
+                .iter()
+                .any(|f| f.parent.eq_ignore_ascii_case(&table.name))
+        })
+        .cloned()
+        .collect();
+    for child in children {
+        for fk in child
+            .foreign_keys
+            .iter()
+            .filter(|f| f.parent.eq_ignore_ascii_case(&table.name))
+        {
+            let (_, cols) = fk_parent_columns(st, fk)?;
+            let key_of = |row: &[Value]| -> Vec<Value> {
+                cols.iter()
+                    .map(|c| match table.column(c) {
+                        Some(i) => row[i].clone(),
+                        None => row[table.columns.len()].clone(),
+                    })
+                    .collect()
+            };
+            let old_key = key_of(old);
+            if old_key.iter().any(Value::is_null) {
+                continue;
+            }
+            if let Some(n) = new
+                && key_of(n) == old_key
+            {
+                continue;
+            }
+            let cond: Vec<String> = fk
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, &c)| format!("{} = ?{}", quote_ident(&child.columns[c].name), i + 1))
+                .collect();
+            let cond = cond.join(" AND ");
+            let action = if new.is_some() {
+                fk.on_update
+            } else {
+                fk.on_delete
+            };
+            let cname = quote_ident(&child.name);
+            match action {
+                ast::FkAction::NoAction | ast::FkAction::Restrict => {
+                    let sql = format!("SELECT 1 FROM {cname} WHERE {cond} LIMIT 1");
+                    if !exec_internal(st, &sql, &old_key, interrupt)?.is_empty() {
+                        return Err(err!(
+                            Constraint,
+                            "FOREIGN KEY constraint failed: {} still referenced by {}",
+                            table.name,
+                            child.name
+                        ));
+                    }
+                }
+                ast::FkAction::Cascade => match new {
+                    None => {
+                        exec_internal(
+                            st,
+                            &format!("DELETE FROM {cname} WHERE {cond}"),
+                            &old_key,
+                            interrupt,
+                        )?;
+                    }
+                    Some(n) => {
+                        let newk = key_of(n);
+                        let k = old_key.len();
+                        let sets: Vec<String> = fk
+                            .columns
+                            .iter()
+                            .enumerate()
+                            .map(|(i, &c)| {
+                                format!("{} = ?{}", quote_ident(&child.columns[c].name), k + i + 1)
+                            })
+                            .collect();
+                        let mut ps = old_key.clone();
+                        ps.extend(newk);
+                        exec_internal(
+                            st,
+                            &format!("UPDATE {cname} SET {} WHERE {cond}", sets.join(", ")),
+                            &ps,
+                            interrupt,
+                        )?;
+                    }
+                },
+                ast::FkAction::SetNull | ast::FkAction::SetDefault => {
+                    let sets: Vec<String> = fk
+                        .columns
+                        .iter()
+                        .map(|&c| {
+                            let col = &child.columns[c];
+                            let v = match (&action, &col.default) {
+                                (ast::FkAction::SetDefault, Some(d)) => format!("{d}"),
+                                _ => "NULL".into(),
+                            };
+                            format!("{} = {v}", quote_ident(&col.name))
+                        })
+                        .collect();
+                    exec_internal(
+                        st,
+                        &format!("UPDATE {cname} SET {} WHERE {cond}", sets.join(", ")),
+                        &old_key,
+                        interrupt,
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------ EXPLAIN, PRAGMA
+
+fn explain(st: &mut State, stmt: &Stmt) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    match stmt {
+        Stmt::Select(s) => {
+            let p = st.binder().plan_select(s)?;
+            p.op.explain(0, &mut out);
+        }
+        other => out.push(format!("{}", other)),
+    }
+    Ok(out)
+}
+
+fn pragma_columns(name: &str, has_value: bool) -> Vec<String> {
+    let cols: &[&str] = match name.to_ascii_lowercase().as_str() {
+        "table_info" => &["cid", "name", "type", "notnull", "dflt_value", "pk"],
+        "index_list" => &["seq", "name", "unique", "origin", "partial"],
+        "index_info" => &["seqno", "cid", "name"],
+        "foreign_key_list" => &[
+            "id",
+            "seq",
+            "table",
+            "from",
+            "to",
+            "on_update",
+            "on_delete",
+            "match",
+        ],
+        "integrity_check" => &["integrity_check"],
+        "cache_size" if !has_value => &["cache_size"],
+        "user_version" if !has_value => &["user_version"],
+        "foreign_keys" if !has_value => &["foreign_keys"],
+        _ => &[],
+    };
+    cols.iter().map(|s| s.to_string()).collect()
+}
+
+fn pragma_arg(value: Option<&Expr>) -> Option<String> {
+    match value? {
+        Expr::Column { name, .. } => Some(name.clone()),
+        Expr::Literal(ast::Literal::Text(s)) => Some(s.clone()),
+        Expr::Literal(ast::Literal::Integer(i)) => Some(i.to_string()),
+        Expr::Literal(ast::Literal::Bool(b)) => Some(if *b { "1".into() } else { "0".into() }),
+        Expr::Unary {
+            op: ast::UnaryOp::Neg,
+            expr,
+        } => match &**expr {
+            Expr::Literal(ast::Literal::Integer(i)) => Some(format!("-{i}")),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn pragma(st: &mut State, name: &ast::QualifiedName, value: Option<&Expr>) -> Result<Vec<Tuple>> {
+    let arg = pragma_arg(value);
+    let lname = name.name.to_ascii_lowercase();
+    let t = |s: &str| Value::Text(s.to_string());
+    let i = |v: i64| Value::Integer(v);
+    match lname.as_str() {
+        "table_info" => {
+            let a =
+                arg.ok_or_else(|| err!(InvalidArgument, "PRAGMA table_info needs a table name"))?;
+            let Some(tab) = st.binder().find_table(name.schema.as_deref(), &a) else {
+                return Ok(Vec::new());
+            };
+            let mut pk_n = 0;
+            Ok(tab
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(ci, c)| {
+                    if c.primary_key {
+                        pk_n += 1;
+                    }
+                    vec![
+                        i(ci as i64),
+                        t(&c.name),
+                        t(c.type_name.as_deref().unwrap_or("")),
+                        i(i64::from(c.not_null)),
+                        c.default
+                            .as_ref()
+                            .map_or(Value::Null, |d| t(&format!("{d}"))),
+                        i(if c.primary_key { pk_n } else { 0 }),
+                    ]
+                })
+                .collect())
+        }
+        "index_list" => {
+            let a =
+                arg.ok_or_else(|| err!(InvalidArgument, "PRAGMA index_list needs a table name"))?;
+            let Some(tab) = st.binder().find_table(name.schema.as_deref(), &a) else {
+                return Ok(Vec::new());
+            };
+            let ixs = st.binder().indexes_of(&tab);
+            Ok(ixs
+                .iter()
+                .enumerate()
+                .map(|(n, ix)| {
+                    vec![
+                        i(n as i64),
+                        t(&ix.name),
+                        i(i64::from(ix.unique)),
+                        t(match ix.origin {
+                            IndexOrigin::CreateIndex => "c",
+                            IndexOrigin::Unique => "u",
+                            IndexOrigin::PrimaryKey => "pk",
+                        }),
+                        i(i64::from(ix.where_.is_some())),
+                    ]
+                })
+                .collect())
+        }
+        "index_info" => {
+            let a =
+                arg.ok_or_else(|| err!(InvalidArgument, "PRAGMA index_info needs an index name"))?;
+            let k = catalog::key(&a);
+            let Some(ix) = st
+                .schema
+                .indexes
+                .get(&k)
+                .or_else(|| st.temp_schema.indexes.get(&k))
+                .cloned()
+            else {
+                return Ok(Vec::new());
+            };
+            let tab = st.binder().find_table(None, &ix.table);
+            Ok(ix
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(n, c)| {
+                    vec![
+                        i(n as i64),
+                        c.column.map_or(i(-2), |x| i(x as i64)),
+                        match (c.column, &tab) {
+                            (Some(x), Some(tb)) => t(&tb.columns[x].name),
+                            _ => Value::Null,
+                        },
+                    ]
+                })
+                .collect())
+        }
+        "foreign_key_list" => {
+            let a = arg.ok_or_else(|| {
+                err!(
+                    InvalidArgument,
+                    "PRAGMA foreign_key_list needs a table name"
+                )
+            })?;
+            let Some(tab) = st.binder().find_table(name.schema.as_deref(), &a) else {
+                return Ok(Vec::new());
+            };
+            let act = |a: ast::FkAction| match a {
+                ast::FkAction::SetNull => "SET NULL",
+                ast::FkAction::SetDefault => "SET DEFAULT",
+                ast::FkAction::Cascade => "CASCADE",
+                ast::FkAction::Restrict => "RESTRICT",
+                ast::FkAction::NoAction => "NO ACTION",
+            };
+            let mut out = Vec::new();
+            for (id, fk) in tab.foreign_keys.iter().enumerate() {
+                for (seq, &c) in fk.columns.iter().enumerate() {
+                    out.push(vec![
+                        i(id as i64),
+                        i(seq as i64),
+                        t(&fk.parent),
+                        t(&tab.columns[c].name),
+                        fk.parent_columns.get(seq).map_or(Value::Null, |p| t(p)),
+                        t(act(fk.on_update)),
+                        t(act(fk.on_delete)),
+                        t("NONE"),
+                    ]);
+                }
+            }
+            Ok(out)
+        }
+        "foreign_keys" => match arg {
+            Some(v) => {
+                st.foreign_keys =
+                    matches!(v.to_ascii_lowercase().as_str(), "1" | "on" | "true" | "yes");
+                Ok(Vec::new())
+            }
+            None => Ok(vec![vec![i(i64::from(st.foreign_keys))]]),
+        },
+        "user_version" => match arg {
+            Some(v) => {
+                let n: i64 = v.parse().map_err(|_| {
+                    err!(InvalidArgument, "PRAGMA user_version: not an integer: {v}")
+                })?;
+                let sp = st.begin_stmt()?;
+                let r = st.main.update_header(|h| h.user_version = n as u32);
+                st.end_stmt(sp, r.is_ok())?;
+                r?;
+                Ok(Vec::new())
+            }
+            None => Ok(vec![vec![i(i64::from(st.main.header().user_version))]]),
+        },
+        "cache_size" => match arg {
+            Some(_) => Ok(Vec::new()),
+            None => Ok(vec![vec![i(256)]]),
+        },
+        "integrity_check" => {
+            let mut problems = st.main.check_pages()?;
+            let tables: Vec<Arc<Table>> = st.schema.tables.values().cloned().collect();
+            for tb in tables {
+                if let Err(e) = BTree::open(tb.root).check(&mut st.main) {
+                    problems.push(format!("table {}: {e}", tb.name));
+                }
+            }
+            let idx: Vec<Arc<Index>> = st.schema.indexes.values().cloned().collect();
+            for ix in idx {
+                if let Err(e) = BTree::open(ix.root).check(&mut st.main) {
+                    problems.push(format!("index {}: {e}", ix.name));
+                }
+            }
+            if problems.is_empty() {
+                Ok(vec![vec![t("ok")]])
+            } else {
+                Ok(problems.into_iter().map(|p| vec![Value::Text(p)]).collect())
+            }
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+#[allow(dead_code)]
+fn _kinds(_: ErrorKind) {}

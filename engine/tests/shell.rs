@@ -1,0 +1,126 @@
+//! The `turdb` shell, driven through pipes as a user's script would.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn shell(args: &[&str], input: &str) -> (String, String, i32) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_turdb"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn rows_print_like_sqlite3() {
+    let (out, err, code) = shell(
+        &[],
+        "CREATE TABLE t(a INTEGER, b TEXT, c REAL);\n\
+         INSERT INTO t VALUES (1, 'x', 1.5), (2, NULL, 2);\n\
+         SELECT * FROM t ORDER BY a;\n\
+         SELECT nope FROM t;\n\
+         SELECT count(*) FROM t;\n",
+    );
+    assert_eq!(out, "1|x|1.5\n2||2.0\n2\n");
+    assert!(err.starts_with("Error: no such column: nope"), "{err}");
+    assert_eq!(code, 0, "an error in a script does not stop the shell");
+}
+
+#[test]
+fn dot_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("in.csv");
+    std::fs::write(&csv, "name,qty\n\"a, b\",3\nc,4\n").unwrap();
+    let script = format!(
+        "CREATE TABLE t(x INTEGER PRIMARY KEY, y TEXT);\n\
+         INSERT INTO t VALUES (1, 'it''s');\n\
+         CREATE VIEW v AS SELECT y FROM t;\n\
+         .tables\n\
+         .schema t\n\
+         .headers on\n\
+         .mode csv\n\
+         SELECT x, y FROM t;\n\
+         .mode json\n\
+         SELECT x, y FROM t;\n\
+         .mode list\n\
+         .headers off\n\
+         .import {} items\n\
+         SELECT name, qty FROM items ORDER BY qty;\n\
+         .dump\n",
+        csv.display()
+    );
+    let (out, err, _) = shell(&[], &script);
+    assert_eq!(err, "");
+    let expected_head = "t\nv\n\
+         CREATE TABLE t(x INTEGER PRIMARY KEY, y TEXT);\n\
+         x,y\n1,it's\n\
+         [{\"x\":1,\"y\":\"it's\"}]\n\
+         a, b|3\nc|4\n\
+         BEGIN TRANSACTION;\n";
+    assert!(out.starts_with(expected_head), "{out}");
+    assert!(
+        out.contains("INSERT INTO \"t\" VALUES(1,'it''s');\n"),
+        "{out}"
+    );
+    assert!(out.ends_with("COMMIT;\n"), "{out}");
+}
+
+#[test]
+fn file_and_sql_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.turdb");
+    let db = db.to_str().unwrap();
+    let (_, _, code) = shell(&[db, "CREATE TABLE t(x); INSERT INTO t VALUES (42)"], "");
+    assert_eq!(code, 0);
+    let (out, _, code) = shell(&[db, "SELECT x FROM t"], "");
+    assert_eq!((out.as_str(), code), ("42\n", 0));
+    let (_, err, code) = shell(&[db, "SELECT * FROM missing"], "");
+    assert_ne!(code, 0);
+    assert!(err.contains("no such table: missing"), "{err}");
+}
+
+#[test]
+fn each_statement_runs_as_soon_as_it_is_complete() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_turdb"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    // A statement split over lines, then a query; stdin stays open.
+    stdin
+        .write_all(b"CREATE TABLE t(x);\nINSERT INTO t\nVALUES (7);\nSELECT x FROM t;\n")
+        .unwrap();
+    stdin.flush().unwrap();
+    let line = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("no output before EOF");
+    assert_eq!(line, "7");
+    drop(stdin);
+    child.wait().unwrap();
+}

@@ -1,0 +1,274 @@
+//! The Rust API end to end: rusqlite's shapes, SQLite's results.
+
+use turdb::{Database, ErrorKind, Value, params};
+
+fn db() -> Database {
+    Database::open_in_memory().unwrap()
+}
+
+fn rows(db: &Database, sql: &str) -> Vec<Vec<Value>> {
+    let mut stmt = db.prepare(sql).unwrap();
+    let mut rows = stmt.query(()).unwrap();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().unwrap() {
+        out.push(r.values().to_vec());
+    }
+    out
+}
+
+fn i(v: i64) -> Value {
+    Value::Integer(v)
+}
+
+fn t(s: &str) -> Value {
+    Value::Text(s.into())
+}
+
+#[test]
+fn create_insert_select() {
+    let db = db();
+    db.execute_batch(
+        "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c REAL);
+         INSERT INTO t VALUES (1, 'one', 1.5), (2, 'two', NULL);
+         INSERT INTO t(b) VALUES ('three');",
+    )
+    .unwrap();
+    assert_eq!(db.last_insert_rowid(), 3);
+    assert_eq!(
+        rows(&db, "SELECT a, b, c FROM t ORDER BY a DESC"),
+        vec![
+            vec![i(3), t("three"), Value::Null],
+            vec![i(2), t("two"), Value::Null],
+            vec![i(1), t("one"), Value::Real(1.5)],
+        ]
+    );
+    let n: i64 = db
+        .query_row("SELECT count(*) FROM t WHERE c IS NULL", (), |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn parameters_of_every_form() {
+    let db = db();
+    db.execute_batch("CREATE TABLE t(x, y)").unwrap();
+    assert_eq!(
+        db.execute("INSERT INTO t VALUES (?, ?)", params![1, "a"])
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        db.execute("INSERT INTO t VALUES (?2, ?1)", params!["b", 2])
+            .unwrap(),
+        1
+    );
+    db.execute("INSERT INTO t VALUES (:x, @y)", params![3, "c"])
+        .unwrap();
+    db.execute("INSERT INTO t VALUES ($x, $x)", params![4])
+        .unwrap();
+    assert_eq!(
+        rows(&db, "SELECT x, y FROM t ORDER BY x"),
+        vec![
+            vec![i(1), t("a")],
+            vec![i(2), t("b")],
+            vec![i(3), t("c")],
+            vec![i(4), i(4)],
+        ]
+    );
+    // A prepared statement is reusable.
+    let mut stmt = db.prepare("SELECT y FROM t WHERE x = ?").unwrap();
+    for (k, want) in [(1, "a"), (2, "b"), (3, "c")] {
+        let got: String = stmt.query_row(params![k], |r| r.get(0)).unwrap();
+        assert_eq!(got, want);
+    }
+}
+
+#[test]
+fn row_get_by_name_and_types() {
+    let db = db();
+    let (a, b, c): (i64, String, Option<f64>) = db
+        .query_row("SELECT 7 AS a, 'x' AS b, NULL AS c", (), |r| {
+            Ok((r.get("a")?, r.get("b")?, r.get("c")?))
+        })
+        .unwrap();
+    assert_eq!((a, b.as_str(), c), (7, "x", None));
+    let e = db
+        .query_row("SELECT 'text'", (), |r| r.get::<_, i64>(0))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Type);
+}
+
+#[test]
+fn constraint_violation_names_table_and_leaves_no_trace() {
+    let db = db();
+    db.execute_batch(
+        "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT UNIQUE NOT NULL);
+         INSERT INTO t VALUES (1, 'x');",
+    )
+    .unwrap();
+    let e = db
+        .execute("INSERT INTO t VALUES (2, 'y'), (3, 'x')", ())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Constraint);
+    assert!(e.to_string().contains("t.b"), "{e}");
+    // The statement had no effect: row 2 is not there.
+    assert_eq!(rows(&db, "SELECT count(*) FROM t"), vec![vec![i(1)]]);
+    let e = db
+        .execute("INSERT INTO t VALUES (4, NULL)", ())
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("NOT NULL constraint failed: t.b"),
+        "{e}"
+    );
+    db.execute("INSERT OR IGNORE INTO t VALUES (5, 'x')", ())
+        .unwrap();
+    db.execute("INSERT OR REPLACE INTO t VALUES (6, 'x')", ())
+        .unwrap();
+    assert_eq!(rows(&db, "SELECT a, b FROM t"), vec![vec![i(6), t("x")]]);
+}
+
+#[test]
+fn transactions_commit_and_roll_back() {
+    let db = db();
+    db.execute_batch("CREATE TABLE t(x)").unwrap();
+    {
+        let tx = db.transaction().unwrap();
+        tx.execute("INSERT INTO t VALUES (1)", ()).unwrap();
+        tx.commit().unwrap();
+    }
+    {
+        let tx = db.transaction().unwrap();
+        tx.execute("INSERT INTO t VALUES (2)", ()).unwrap();
+        // dropped: rolled back
+    }
+    db.execute_batch(
+        "BEGIN; INSERT INTO t VALUES (3); SAVEPOINT s; INSERT INTO t VALUES (4);
+         ROLLBACK TO s; RELEASE s; COMMIT;",
+    )
+    .unwrap();
+    assert_eq!(
+        rows(&db, "SELECT x FROM t ORDER BY x"),
+        vec![vec![i(1)], vec![i(3)]]
+    );
+    assert!(db.is_autocommit());
+}
+
+#[test]
+fn update_delete_and_changes() {
+    let db = db();
+    db.execute_batch(
+        "CREATE TABLE t(a INTEGER PRIMARY KEY, b INTEGER);
+         CREATE INDEX tb ON t(b);
+         INSERT INTO t VALUES (1, 10), (2, 20), (3, 30), (4, 40);",
+    )
+    .unwrap();
+    assert_eq!(
+        db.execute("UPDATE t SET b = b + 1 WHERE b >= 20", ())
+            .unwrap(),
+        3
+    );
+    assert_eq!(db.execute("DELETE FROM t WHERE b = 31", ()).unwrap(), 1);
+    assert_eq!(
+        rows(&db, "SELECT a, b FROM t WHERE b > 15 ORDER BY b"),
+        vec![vec![i(2), i(21)], vec![i(4), i(41)]]
+    );
+    assert_eq!(rows(&db, "PRAGMA integrity_check"), vec![vec![t("ok")]]);
+}
+
+#[test]
+fn joins_groups_subqueries() {
+    let db = db();
+    db.execute_batch(
+        "CREATE TABLE a(id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE b(a_id INTEGER, v INTEGER);
+         INSERT INTO a VALUES (1, 'x'), (2, 'y'), (3, 'z');
+         INSERT INTO b VALUES (1, 5), (1, 7), (2, 1);",
+    )
+    .unwrap();
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT a.name, sum(b.v) FROM a LEFT JOIN b ON b.a_id = a.id GROUP BY a.name ORDER BY 1"
+        ),
+        vec![
+            vec![t("x"), i(12)],
+            vec![t("y"), i(1)],
+            vec![t("z"), Value::Null]
+        ]
+    );
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT name FROM a WHERE id IN (SELECT a_id FROM b WHERE v > 4) ORDER BY name"
+        ),
+        vec![vec![t("x")]]
+    );
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT name, (SELECT count(*) FROM b WHERE b.a_id = a.id) FROM a ORDER BY id"
+        ),
+        vec![vec![t("x"), i(2)], vec![t("y"), i(1)], vec![t("z"), i(0)]]
+    );
+}
+
+#[test]
+fn syntax_error_says_where() {
+    let db = db();
+    let e = db.execute_batch("SELECT 1;\nSELEC 2").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Syntax);
+    assert!(e.to_string().contains("2:1"), "{e}");
+    let e = db
+        .execute_batch("SELECT nope FROM (SELECT 1 AS x)")
+        .unwrap_err();
+    assert!(e.to_string().contains("no such column: nope"), "{e}");
+}
+
+#[test]
+fn file_database_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.turdb");
+    {
+        let db = Database::open(&path).unwrap();
+        db.execute_batch(
+            "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT); CREATE INDEX tb ON t(b);
+             CREATE VIEW v AS SELECT b FROM t;",
+        )
+        .unwrap();
+        let tx = db.transaction().unwrap();
+        for k in 0..1000 {
+            tx.execute("INSERT INTO t VALUES (?, ?)", params![k, format!("v{k}")])
+                .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let db = Database::open(&path).unwrap();
+    assert_eq!(rows(&db, "SELECT count(*) FROM v"), vec![vec![i(1000)]]);
+    assert_eq!(
+        rows(&db, "SELECT a FROM t WHERE b = 'v777'"),
+        vec![vec![i(777)]]
+    );
+}
+
+#[test]
+fn database_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Database>();
+    let db = std::sync::Arc::new(db());
+    db.execute_batch("CREATE TABLE t(x)").unwrap();
+    let handles: Vec<_> = (0..4)
+        .map(|k| {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                for j in 0..50 {
+                    db.execute("INSERT INTO t VALUES (?)", params![k * 100 + j])
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(rows(&db, "SELECT count(*) FROM t"), vec![vec![i(200)]]);
+}

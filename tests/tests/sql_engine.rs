@@ -1,0 +1,205 @@
+//! Engine behaviour behind the SQL: bounded memory while streaming, plans
+//! that use indexes and hash joins, interrupts, EXPLAIN.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use turdb::env::StdEnv;
+use turdb::storage::FileStore;
+use turdb::{Database, ErrorKind, OpenOptions, Value, params};
+
+fn explain(db: &Database, sql: &str) -> Vec<String> {
+    let mut stmt = db.prepare(&format!("EXPLAIN {sql}")).unwrap();
+    let mut rows = stmt.query(()).unwrap();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().unwrap() {
+        out.push(r.get::<_, String>(0).unwrap());
+    }
+    out
+}
+
+#[test]
+fn a_scan_far_larger_than_the_cache_streams_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::open(dir.path().join("big.turdb")).unwrap();
+    let db = Database::open_with(
+        Box::new(store),
+        Arc::new(StdEnv),
+        OpenOptions { cache_pages: 32 },
+    )
+    .unwrap();
+    db.execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, pad TEXT, n INTEGER)")
+        .unwrap();
+    let pad = "x".repeat(200);
+    for batch in 0..20 {
+        let tx = db.transaction().unwrap();
+        for k in 0..1000 {
+            tx.execute(
+                "INSERT INTO t(pad, n) VALUES (?, ?)",
+                params![pad.as_str(), batch * 1000 + k],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    // ~5 MB of rows against a 512 KiB cache.
+    let mut stmt = db.prepare("SELECT id, n FROM t WHERE n % 7 = 0").unwrap();
+    let mut rows = stmt.query(()).unwrap();
+    let mut count = 0;
+    while rows.next().unwrap().is_some() {
+        count += 1;
+    }
+    drop(rows);
+    drop(stmt);
+    assert_eq!(count, 20_000 / 7 + 1);
+    let stats = db.pager_stats();
+    assert!(
+        stats.cache_peak <= 32,
+        "cache peaked at {} pages",
+        stats.cache_peak
+    );
+}
+
+#[test]
+fn plans_use_rowid_index_and_hash_join() {
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch(
+        "CREATE TABLE a(id INTEGER PRIMARY KEY, x INTEGER, y TEXT);
+         CREATE INDEX a_x ON a(x);
+         CREATE TABLE b(a_id INTEGER, z INTEGER);",
+    )
+    .unwrap();
+    let has = |p: &[String], s: &str| p.iter().any(|l| l.contains(s));
+    let p = explain(&db, "SELECT * FROM a WHERE id = 5");
+    assert!(has(&p, "SEARCH (rowid=?) a"), "{p:?}");
+    let p = explain(&db, "SELECT y FROM a WHERE x = 3");
+    assert!(has(&p, "SEARCH USING INDEX a_x (x=?) a"), "{p:?}");
+    let p = explain(&db, "SELECT x FROM a WHERE x > 3");
+    assert!(has(&p, "COVERING INDEX a_x (x>?)"), "{p:?}");
+    let p = explain(&db, "SELECT * FROM a, b WHERE b.z = a.x");
+    assert!(
+        has(&p, "SCAN a") && has(&p, "HASH JOIN on 1 keys b"),
+        "{p:?}"
+    );
+    let p = explain(&db, "SELECT * FROM b, a WHERE b.a_id = a.id");
+    assert!(has(&p, "SCAN b") && has(&p, "SEARCH (rowid=?) a"), "{p:?}");
+}
+
+#[test]
+fn five_table_join_never_builds_the_cross_product() {
+    let db = Database::open_in_memory().unwrap();
+    for t in 1..=5 {
+        db.execute_batch(&format!(
+            "CREATE TABLE t{t}(a{t} INTEGER, b{t} INTEGER, x{t} TEXT)"
+        ))
+        .unwrap();
+        let tx = db.transaction().unwrap();
+        for k in 0..200 {
+            tx.execute(
+                &format!("INSERT INTO t{t} VALUES (?, ?, ?)"),
+                params![k, (k * 7) % 200, format!("r{k}")],
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    // 200^5 = 3.2e11 combinations: only a plan that joins on the keys
+    // finishes.
+    let sql = "SELECT count(*) FROM t1, t2, t3, t4, t5 \
+               WHERE a1 = b2 AND a2 = b3 AND a3 = b4 AND a4 = b5 AND x1 <> 'r3'";
+    let p = explain(&db, sql);
+    assert_eq!(
+        p.iter().filter(|l| l.contains("HASH JOIN")).count(),
+        4,
+        "{p:?}"
+    );
+    let n: i64 = db.query_row(sql, (), |r| r.get(0)).unwrap();
+    assert_eq!(n, 199);
+}
+
+#[test]
+fn interrupt_stops_a_running_statement() {
+    let db = Arc::new(Database::open_in_memory().unwrap());
+    db.execute_batch(
+        "CREATE TABLE t(x); WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 3000) INSERT INTO t SELECT i FROM c;",
+    )
+    .unwrap();
+    let db2 = db.clone();
+    let h = std::thread::spawn(move || {
+        // 2.7e10 rows: runs until interrupted.
+        db2.query_row("SELECT count(*) FROM t a, t b, t c", (), |r| {
+            r.get::<_, i64>(0)
+        })
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    db.interrupt();
+    let r = h.join().unwrap();
+    assert_eq!(r.unwrap_err().kind(), ErrorKind::Interrupted);
+    // The database is usable afterwards.
+    let n: i64 = db
+        .query_row("SELECT count(*) FROM t", (), |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 3000);
+}
+
+#[test]
+fn strict_and_turdb_types_are_checked() {
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch("CREATE TABLE s(a INTEGER, b TEXT) STRICT")
+        .unwrap();
+    db.execute("INSERT INTO s VALUES (1, 'x')", ()).unwrap();
+    let e = db
+        .execute("INSERT INTO s VALUES ('one', 'x')", ())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Constraint);
+    db.execute_batch("CREATE TABLE u(flag BOOLEAN, small u8, f FLOAT)")
+        .unwrap();
+    db.execute("INSERT INTO u VALUES (TRUE, 255, 1)", ())
+        .unwrap();
+    assert!(db.execute("INSERT INTO u VALUES (2, 1, 1)", ()).is_err());
+    assert!(db.execute("INSERT INTO u VALUES (1, 256, 1)", ()).is_err());
+    let v: Value = db.query_row("SELECT f FROM u", (), |r| r.get(0)).unwrap();
+    assert_eq!(v, Value::Real(1.0), "FLOAT is a 64-bit REAL");
+}
+
+#[test]
+fn temp_objects_and_schema_names() {
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch(
+        "CREATE TABLE t(x); CREATE TEMP TABLE t(y); INSERT INTO main.t VALUES (1);
+         INSERT INTO temp.t VALUES (2); INSERT INTO root.t VALUES (3);",
+    )
+    .unwrap();
+    let n: i64 = db
+        .query_row("SELECT count(*) FROM main.t", (), |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 2);
+    let y: i64 = db.query_row("SELECT y FROM t", (), |r| r.get(0)).unwrap();
+    assert_eq!(y, 2, "an unqualified name finds temp first");
+}
+
+#[test]
+fn autoincrement_never_reuses_rowids() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ai.turdb");
+    {
+        let db = Database::open(&path).unwrap();
+        db.execute_batch(
+            "CREATE TABLE a(id INTEGER PRIMARY KEY AUTOINCREMENT, v);
+             CREATE TABLE p(id INTEGER PRIMARY KEY, v);
+             INSERT INTO a(v) VALUES (1), (2), (3); DELETE FROM a WHERE id = 3;
+             INSERT INTO p(v) VALUES (1), (2), (3); DELETE FROM p WHERE id = 3;",
+        )
+        .unwrap();
+    }
+    let db = Database::open(&path).unwrap();
+    db.execute_batch("INSERT INTO a(v) VALUES (4); INSERT INTO p(v) VALUES (4);")
+        .unwrap();
+    let a: i64 = db
+        .query_row("SELECT max(id) FROM a", (), |r| r.get(0))
+        .unwrap();
+    let p: i64 = db
+        .query_row("SELECT max(id) FROM p", (), |r| r.get(0))
+        .unwrap();
+    assert_eq!((a, p), (4, 3));
+}
