@@ -2178,31 +2178,20 @@ fn view_change(
     interrupt: &AtomicBool,
 ) -> Result<Outcome> {
     let n = view.columns.len();
-    let sel = ast::Select {
-        with: None,
-        body: ast::SelectBody::Core(Box::new(ast::SelectCore {
-            distinct: false,
-            columns: vec![ast::ResultColumn::Star],
-            from: Some(ast::FromItem::Table {
-                name: ast::QualifiedName {
-                    schema: None,
-                    name: view.name.clone(),
-                    pos: ast::Pos::default(),
-                },
-                alias: alias.map(str::to_string),
-                indexed: None,
-            }),
-            where_: where_.cloned(),
-            group_by: Vec::new(),
-            having: None,
-            windows: Vec::new(),
-            pos: ast::Pos::default(),
-        })),
-        order_by: Vec::new(),
-        limit: None,
-        offset: None,
-        pos: ast::Pos::default(),
-    };
+    let sel = simple_select(
+        None,
+        vec![ast::ResultColumn::Star],
+        Some(ast::FromItem::Table {
+            name: ast::QualifiedName {
+                schema: None,
+                name: view.name.clone(),
+                pos: ast::Pos::default(),
+            },
+            alias: alias.map(str::to_string),
+            indexed: None,
+        }),
+        where_.cloned(),
+    );
     let mut p = st.binder().plan_select(&sel)?;
     let mut rows = Vec::new();
     {
@@ -2735,6 +2724,33 @@ fn fire(
     }
 }
 
+/// `[WITH ...] SELECT columns FROM from WHERE where_`, for statements the
+/// engine builds itself.
+fn simple_select(
+    with: Option<ast::With>,
+    columns: Vec<ast::ResultColumn>,
+    from: Option<ast::FromItem>,
+    where_: Option<Expr>,
+) -> ast::Select {
+    ast::Select {
+        with,
+        body: ast::SelectBody::Core(Box::new(ast::SelectCore {
+            distinct: false,
+            columns,
+            from,
+            where_,
+            group_by: Vec::new(),
+            having: None,
+            windows: Vec::new(),
+            pos: ast::Pos::default(),
+        })),
+        order_by: Vec::new(),
+        limit: None,
+        offset: None,
+        pos: ast::Pos::default(),
+    }
+}
+
 /// Plans `SELECT <table row + rowid> FROM table WHERE ...` and collects the
 /// matching rows (all of them first, so the writes cannot disturb the scan).
 #[allow(clippy::too_many_arguments)]
@@ -2747,43 +2763,32 @@ fn matching_rows(
     params: &[Value],
     interrupt: &AtomicBool,
 ) -> Result<Vec<Tuple>> {
-    let sel = ast::Select {
-        with: with.cloned(),
-        body: ast::SelectBody::Core(Box::new(ast::SelectCore {
-            distinct: false,
-            columns: vec![
-                ast::ResultColumn::Star,
-                ast::ResultColumn::Expr {
-                    expr: Expr::Column {
-                        schema: None,
-                        table: None,
-                        name: "rowid".into(),
-                        pos: ast::Pos::default(),
-                    },
-                    alias: None,
-                    span: "rowid".into(),
-                },
-            ],
-            from: Some(ast::FromItem::Table {
-                name: ast::QualifiedName {
-                    schema: Some(table.store.schema_name().into()),
-                    name: table.name.clone(),
+    let sel = simple_select(
+        with.cloned(),
+        vec![
+            ast::ResultColumn::Star,
+            ast::ResultColumn::Expr {
+                expr: Expr::Column {
+                    schema: None,
+                    table: None,
+                    name: "rowid".into(),
                     pos: ast::Pos::default(),
                 },
-                alias: alias.map(str::to_string),
-                indexed: None,
-            }),
-            where_: where_.cloned(),
-            group_by: Vec::new(),
-            having: None,
-            windows: Vec::new(),
-            pos: ast::Pos::default(),
-        })),
-        order_by: Vec::new(),
-        limit: None,
-        offset: None,
-        pos: ast::Pos::default(),
-    };
+                alias: None,
+                span: "rowid".into(),
+            },
+        ],
+        Some(ast::FromItem::Table {
+            name: ast::QualifiedName {
+                schema: Some(table.store.schema_name().into()),
+                name: table.name.clone(),
+                pos: ast::Pos::default(),
+            },
+            alias: alias.map(str::to_string),
+            indexed: None,
+        }),
+        where_.cloned(),
+    );
     let mut p = st.binder().plan_select(&sel)?;
     let mut cx = st.cx(params, interrupt);
     p.op.rewind(&mut cx)?;
@@ -2870,33 +2875,22 @@ fn update(
                     span: String::new(),
                 });
             }
-            let sel = ast::Select {
-                with: None,
-                body: ast::SelectBody::Core(Box::new(ast::SelectCore {
-                    distinct: false,
-                    columns: cols,
-                    from: Some(ast::FromItem::Join {
-                        left: Box::new(ast::FromItem::Table {
-                            name: up.table.clone(),
-                            alias: up.alias.clone(),
-                            indexed: None,
-                        }),
-                        right: Box::new(from.clone()),
-                        kind: ast::JoinKind::Inner,
-                        natural: false,
-                        constraint: ast::JoinConstraint::None,
+            let sel = simple_select(
+                None,
+                cols,
+                Some(ast::FromItem::Join {
+                    left: Box::new(ast::FromItem::Table {
+                        name: up.table.clone(),
+                        alias: up.alias.clone(),
+                        indexed: None,
                     }),
-                    where_: up.where_.clone(),
-                    group_by: Vec::new(),
-                    having: None,
-                    windows: Vec::new(),
-                    pos: ast::Pos::default(),
-                })),
-                order_by: Vec::new(),
-                limit: None,
-                offset: None,
-                pos: ast::Pos::default(),
-            };
+                    right: Box::new(from.clone()),
+                    kind: ast::JoinKind::Inner,
+                    natural: false,
+                    constraint: ast::JoinConstraint::None,
+                }),
+                up.where_.clone(),
+            );
             let mut p = st.binder().plan_select(&sel)?;
             let mut map = hashbrown::HashMap::new();
             let mut order = Vec::new();

@@ -11,10 +11,13 @@
 //!    stores, the page codec and the pager (cache, free list, transactions).
 //! 2. [`env`] — clock and randomness from the host.
 //! 3. [`btree`] — B+trees over pager pages: many trees in one file.
-//! 4. [`encoding`] — pure functions: memcmp-ordered keys, row records,
-//!    varints.
+//! 4. [`catalog`] — tables, indexes, views and triggers, stored as their
+//!    CREATE statements in the catalog tree.
+//! 5. [`sql`] — lexer, parser, planner, executor and built-in functions.
+//! 6. [`Database`] — the API: statements, rows, transactions.
 //!
-//! Each layer only uses the ones below it; `encoding` is usable by all.
+//! [`encoding`] (memcmp-ordered keys, row records, varints) is pure and
+//! usable by all. Each layer only uses the ones below it.
 #![no_std]
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_debug_implementations)]

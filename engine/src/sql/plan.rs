@@ -1260,11 +1260,25 @@ impl<'a> Binder<'a> {
                             rows: Vec::new(),
                             pos: 0,
                         });
-                        return self.add_op(op, names.clone(), alias, true, levels, level_tables);
+                        return self.add_op(
+                            op,
+                            plain_columns(names),
+                            alias,
+                            true,
+                            levels,
+                            level_tables,
+                        );
                     }
                     if cte.recursive {
                         let (op, names) = self.plan_recursive(&cte)?;
-                        return self.add_op(op, names, alias, true, levels, level_tables);
+                        return self.add_op(
+                            op,
+                            plain_columns(&names),
+                            alias,
+                            true,
+                            levels,
+                            level_tables,
+                        );
                     }
                     return self.add_query(&cte.select, &cte.columns, alias, levels, level_tables);
                 }
@@ -1498,10 +1512,12 @@ impl<'a> Binder<'a> {
     }
 
     /// Adds a planned operator as a FROM item.
+    /// Adds a FROM item that reads rows produced by an operator (a
+    /// subquery, view, CTE or constant rows): a scope entry and a level.
     fn add_op(
         &mut self,
         op: Box<dyn Op>,
-        names: Vec<String>,
+        cols: Vec<ColInfo>,
         alias: String,
         correlated: bool,
         levels: &mut Vec<Level>,
@@ -1509,15 +1525,6 @@ impl<'a> Binder<'a> {
     ) -> Result<()> {
         let offset = self.scopes.last().map_or(0, |s| s.width);
         let level = levels.len();
-        let cols: Vec<ColInfo> = names
-            .iter()
-            .map(|n| ColInfo {
-                name: n.clone(),
-                affinity: None,
-                coll: Collation::Binary,
-                hidden: false,
-            })
-            .collect();
         let width = cols.len();
         let scope = self
             .scopes
@@ -1554,46 +1561,19 @@ impl<'a> Binder<'a> {
         levels: &mut Vec<Level>,
         level_tables: &mut Vec<Option<Arc<Table>>>,
     ) -> Result<()> {
-        let offset = self.scopes.last().map_or(0, |s| s.width);
-        let level = levels.len();
-        let cols: Vec<ColInfo> = names
-            .iter()
-            .map(|n| ColInfo {
-                name: (*n).to_string(),
-                affinity: None,
-                coll: Collation::Binary,
-                hidden: false,
-            })
-            .collect();
-        let width = cols.len();
-        let scope = self
-            .scopes
-            .last_mut()
-            .ok_or_else(|| Error::internal("scope"))?;
-        scope.tables.push(ScopeTable {
-            name: alias.clone(),
-            columns: cols,
-            offset,
-            rowid: None,
-            level,
-            table: None,
+        let op = Box::new(RowsOp {
+            rows: Arc::new(rows),
+            pos: 0,
         });
-        scope.width += width;
-        levels.push(Level::new(
-            Source::Query {
-                op: Box::new(RowsOp {
-                    rows: Arc::new(rows),
-                    pos: 0,
-                }),
-                correlated: false,
-                name: alias,
-            },
-            Access::Scan,
-            offset,
-            width,
-        ));
-        level_tables.push(None);
-        Ok(())
+        let names: Vec<String> = names.iter().map(|n| (*n).to_string()).collect();
+        self.add_op(
+            op,
+            plain_columns(&names),
+            alias,
+            false,
+            levels,
+            level_tables,
+        )
     }
 
     fn add_query(
@@ -1604,8 +1584,6 @@ impl<'a> Binder<'a> {
         levels: &mut Vec<Level>,
         level_tables: &mut Vec<Option<Arc<Table>>>,
     ) -> Result<()> {
-        let offset = self.scopes.last().map_or(0, |s| s.width);
-        let level = levels.len();
         // A FROM subquery sees the enclosing queries but not its siblings:
         // bind it with an empty scope standing for this one.
         let saved = self.scopes.pop().ok_or_else(|| Error::internal("scope"))?;
@@ -1627,10 +1605,10 @@ impl<'a> Binder<'a> {
                 columns.len()
             ));
         }
-        let names: Vec<String> = if columns.is_empty() {
-            planned.names.clone()
+        let names = if columns.is_empty() {
+            &planned.names[..]
         } else {
-            columns.to_vec()
+            columns
         };
         let cols: Vec<ColInfo> = names
             .iter()
@@ -1642,32 +1620,7 @@ impl<'a> Binder<'a> {
                 hidden: false,
             })
             .collect();
-        let width = cols.len();
-        let scope = self
-            .scopes
-            .last_mut()
-            .ok_or_else(|| Error::internal("scope"))?;
-        scope.tables.push(ScopeTable {
-            name: alias.clone(),
-            columns: cols,
-            offset,
-            rowid: None,
-            level,
-            table: None,
-        });
-        scope.width += width;
-        levels.push(Level::new(
-            Source::Query {
-                op: planned.op,
-                correlated,
-                name: alias,
-            },
-            Access::Scan,
-            offset,
-            width,
-        ));
-        level_tables.push(None);
-        Ok(())
+        self.add_op(planned.op, cols, alias, correlated, levels, level_tables)
     }
 
     /// Which levels an expression reads (bit per level), and whether it
@@ -2667,6 +2620,19 @@ const WIN_BASE: usize = 1 << 30;
 /// a HAVING filter).
 fn op_aggs(op: &dyn Op) -> Option<usize> {
     op.agg_count()
+}
+
+/// Columns with only names (no affinity, BINARY collation).
+fn plain_columns(names: &[String]) -> Vec<ColInfo> {
+    names
+        .iter()
+        .map(|n| ColInfo {
+            name: n.clone(),
+            affinity: None,
+            coll: Collation::Binary,
+            hidden: false,
+        })
+        .collect()
 }
 
 fn op_take(op: &mut Box<dyn Op>) -> Box<dyn Op> {
