@@ -822,6 +822,8 @@ fn run(
             })
         }
         other => {
+            let localized = localize(st, other)?;
+            let other = localized.as_ref().unwrap_or(other);
             let sp = st.begin_stmt()?;
             let r = run_write(st, other, text, params, interrupt);
             match r {
@@ -980,11 +982,130 @@ fn run_write(
             Ok(Outcome { rows: None })
         }
         Stmt::Analyze(_) | Stmt::Vacuum => Ok(Outcome { rows: None }),
-        Stmt::CreateSchema { .. } | Stmt::DropSchema { .. } => {
-            Err(err!(Unsupported, "CREATE/DROP SCHEMA is not supported yet"))
+        Stmt::CreateSchema {
+            name,
+            if_not_exists,
+        } => {
+            create_schema(st, name, *if_not_exists)?;
+            Ok(Outcome { rows: None })
+        }
+        Stmt::DropSchema {
+            name,
+            if_exists,
+            cascade,
+        } => {
+            drop_schema(st, name, *if_exists, *cascade)?;
+            Ok(Outcome { rows: None })
         }
         other => Err(err!(Internal, "unexpected statement {other:?}")),
     }
+}
+
+/// Objects of a schema made by CREATE SCHEMA live in the main file as
+/// `schema.name`: rewrites a DDL statement's names to that form (None when
+/// nothing names such a schema).
+fn localize(st: &State, stmt: &Stmt) -> Result<Option<Stmt>> {
+    fn fix(st: &State, qn: &mut ast::QualifiedName) -> Result<Option<String>> {
+        let Some(s) = qn.schema.as_deref().map(str::to_ascii_lowercase) else {
+            return Ok(None);
+        };
+        if matches!(s.as_str(), "main" | "root" | "temp") {
+            return Ok(None);
+        }
+        if !st.schema.named.contains(&s) {
+            return Err(err!(NotFound, "unknown schema {s} at {}", qn.pos));
+        }
+        qn.name = format!("{s}.{}", qn.name);
+        qn.schema = None;
+        Ok(Some(s))
+    }
+    let mut out = stmt.clone();
+    let changed = match &mut out {
+        Stmt::CreateTable(ct) => fix(st, &mut ct.name)?.is_some(),
+        Stmt::CreateIndex(ci) => match fix(st, &mut ci.name)? {
+            Some(s) => {
+                ci.table = format!("{s}.{}", ci.table);
+                true
+            }
+            None => false,
+        },
+        Stmt::CreateView(cv) => fix(st, &mut cv.name)?.is_some(),
+        Stmt::CreateTrigger(ct) => {
+            let a = fix(st, &mut ct.name)?;
+            let b = fix(st, &mut ct.table)?;
+            a.is_some() || b.is_some()
+        }
+        Stmt::Drop { name, .. } => fix(st, name)?.is_some(),
+        Stmt::AlterTable(at) => fix(st, &mut at.table)?.is_some(),
+        _ => false,
+    };
+    Ok(changed.then_some(out))
+}
+
+fn create_schema(st: &mut State, name: &str, if_not_exists: bool) -> Result<()> {
+    let k = name.to_ascii_lowercase();
+    if matches!(k.as_str(), "main" | "root" | "temp") || st.schema.named.contains(&k) {
+        if if_not_exists {
+            return Ok(());
+        }
+        return Err(err!(Constraint, "schema {name} already exists"));
+    }
+    catalog_put(
+        st,
+        Store::Main,
+        "schema",
+        &format!("\u{2}schema:{k}"),
+        &k,
+        0,
+        "",
+    )?;
+    st.schema.named.insert(k);
+    Ok(())
+}
+
+fn drop_schema(st: &mut State, name: &str, if_exists: bool, cascade: bool) -> Result<()> {
+    let k = name.to_ascii_lowercase();
+    if !st.schema.named.contains(&k) {
+        if if_exists {
+            return Ok(());
+        }
+        return Err(err!(NotFound, "no such schema: {name}"));
+    }
+    let prefix = format!("{k}.");
+    let tables: Vec<String> = st
+        .schema
+        .tables
+        .keys()
+        .filter(|n| n.starts_with(&prefix))
+        .cloned()
+        .collect();
+    let views: Vec<String> = st
+        .schema
+        .views
+        .keys()
+        .filter(|n| n.starts_with(&prefix))
+        .cloned()
+        .collect();
+    if !cascade && (!tables.is_empty() || !views.is_empty()) {
+        return Err(err!(
+            Constraint,
+            "schema {name} is not empty (use DROP SCHEMA {name} CASCADE)"
+        ));
+    }
+    let qn = |n: &str| ast::QualifiedName {
+        schema: None,
+        name: n.to_string(),
+        pos: ast::Pos::default(),
+    };
+    for v in views {
+        drop_object(st, ast::ObjectKind::View, true, &qn(&v))?;
+    }
+    for t in tables {
+        drop_object(st, ast::ObjectKind::Table, true, &qn(&t))?;
+    }
+    catalog_delete(st, Store::Main, &format!("\u{2}schema:{k}"))?;
+    st.schema.named.remove(&k);
+    Ok(())
 }
 
 fn store_of(temp: bool, schema: Option<&str>) -> Result<Store> {
@@ -1117,11 +1238,17 @@ fn load_schema(pager: &mut Pager, store: Store) -> Result<Schema> {
                 let Some(Stmt::CreateTable(ct)) = parsed.into_iter().next().map(|p| p.stmt) else {
                     return Err(err!(Corrupt, "catalog entry {name}: not a CREATE TABLE"));
                 };
-                let (t, _) = catalog::table_from_ast(&ct, store, root, &sql).map_err(ctx)?;
+                let (mut t, _) = catalog::table_from_ast(&ct, store, root, &sql).map_err(ctx)?;
+                // The catalog's name is the qualified one for CREATE SCHEMA
+                // schemas (`s.t`).
+                t.name = name.clone();
                 schema.tables.insert(catalog::key(&name), Arc::new(t));
             }
             "sequence" => {
                 schema.sequences.insert(catalog::key(&tbl), root_i64);
+            }
+            "schema" => {
+                schema.named.insert(tbl.to_ascii_lowercase());
             }
             _ => later.push((ty, name, tbl, root, sql)),
         }
@@ -1138,10 +1265,12 @@ fn load_schema(pager: &mut Pager, store: Store) -> Result<Schema> {
                 let idx = if sql.is_empty() {
                     // An automatic index: rebuild from the table definition.
                     let parsed = parser::parse(&table.sql).map_err(ctx)?;
-                    let Some(Stmt::CreateTable(ct)) = parsed.into_iter().next().map(|p| p.stmt)
+                    let Some(Stmt::CreateTable(mut ct)) = parsed.into_iter().next().map(|p| p.stmt)
                     else {
                         return Err(err!(Corrupt, "table {tbl}: not a CREATE TABLE"));
                     };
+                    ct.name.name = table.name.clone();
+                    ct.name.schema = None;
                     let (_, autos) = catalog::table_from_ast(&ct, store, table.root, &table.sql)?;
                     let mut ix = autos
                         .into_iter()
@@ -1155,7 +1284,9 @@ fn load_schema(pager: &mut Pager, store: Store) -> Result<Schema> {
                     else {
                         return Err(err!(Corrupt, "catalog entry {name}: not a CREATE INDEX"));
                     };
-                    index_def(&table, &ci, root, &sql)?
+                    let mut ix = index_def(&table, &ci, root, &sql)?;
+                    ix.name = name.clone();
+                    ix
                 };
                 schema.indexes.insert(catalog::key(&name), Arc::new(idx));
             }
@@ -1167,7 +1298,7 @@ fn load_schema(pager: &mut Pager, store: Store) -> Result<Schema> {
                 schema.views.insert(
                     catalog::key(&name),
                     Arc::new(catalog::View {
-                        name: cv.name.name.clone(),
+                        name: name.clone(),
                         store,
                         columns: cv.columns.clone(),
                         select: *cv.select,
@@ -1184,7 +1315,7 @@ fn load_schema(pager: &mut Pager, store: Store) -> Result<Schema> {
                 schema.triggers.insert(
                     catalog::key(&name),
                     Arc::new(catalog::Trigger {
-                        name: ct.name.name.clone(),
+                        name: name.clone(),
                         store,
                         table: tbl,
                         def: *ct,
@@ -1499,6 +1630,8 @@ fn alter_table(st: &mut State, at: &ast::AlterTable) -> Result<()> {
             table.name
         ));
     };
+    ct.name.name = table.name.clone();
+    ct.name.schema = None;
     let ast::TableBody::Columns { columns, .. } = &mut ct.body else {
         return Err(err!(Internal, "table body"));
     };

@@ -203,3 +203,51 @@ fn autoincrement_never_reuses_rowids() {
         .unwrap();
     assert_eq!((a, p), (4, 3));
 }
+
+#[test]
+fn create_schema_and_qualified_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("schemas.turdb");
+    {
+        let db = Database::open(&path).unwrap();
+        db.execute_batch(
+            "CREATE SCHEMA app;
+             CREATE TABLE app.users(id INTEGER PRIMARY KEY, name TEXT UNIQUE);
+             CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT);
+             CREATE INDEX app.users_name ON users(name);
+             CREATE VIEW app.names AS SELECT name FROM app.users;
+             INSERT INTO app.users(name) VALUES ('ann'), ('bob');
+             INSERT INTO users(name) VALUES ('main only');",
+        )
+        .unwrap();
+        assert!(
+            db.execute("INSERT INTO app.users(name) VALUES ('ann')", ())
+                .is_err()
+        );
+        assert!(db.execute_batch("CREATE TABLE nope.t(x)").is_err());
+        assert!(db.execute_batch("DROP SCHEMA app").is_err(), "not empty");
+    }
+    let db = Database::open(&path).unwrap();
+    let n: i64 = db
+        .query_row("SELECT count(*) FROM app.names", (), |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 2);
+    let n: i64 = db
+        .query_row("SELECT count(*) FROM root.users", (), |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+    let name: String = db
+        .query_row(
+            "SELECT users.name FROM app.users WHERE users.id = 2",
+            (),
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(name, "bob");
+    db.execute_batch("DROP SCHEMA app CASCADE").unwrap();
+    assert!(db.execute_batch("SELECT * FROM app.users").is_err());
+    let n: i64 = db
+        .query_row("SELECT count(*) FROM users", (), |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+}

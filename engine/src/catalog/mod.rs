@@ -228,6 +228,9 @@ pub struct Schema {
     pub triggers: HashMap<String, Arc<Trigger>>,
     /// AUTOINCREMENT high-water marks by lower-cased table name.
     pub sequences: HashMap<String, i64>,
+    /// Schemas made by CREATE SCHEMA (lower-cased). Their objects live in
+    /// the main file under the name `schema.object`.
+    pub named: hashbrown::HashSet<String>,
 }
 
 impl fmt::Debug for Schema {

@@ -372,6 +372,9 @@ impl<'a> Binder<'a> {
         match schema.map(lower).as_deref() {
             Some("main") | Some("root") => self.cat.main.tables.get(&k).cloned(),
             Some("temp") => self.cat.temp.tables.get(&k).cloned(),
+            Some(s) if self.cat.main.named.contains(s) => {
+                self.cat.main.tables.get(&format!("{s}.{k}")).cloned()
+            }
             Some(_) => None,
             None => self
                 .cat
@@ -388,6 +391,9 @@ impl<'a> Binder<'a> {
         match schema.map(lower).as_deref() {
             Some("main") | Some("root") => self.cat.main.views.get(&k).cloned(),
             Some("temp") => self.cat.temp.views.get(&k).cloned(),
+            Some(s) if self.cat.main.named.contains(s) => {
+                self.cat.main.views.get(&format!("{s}.{k}")).cloned()
+            }
             Some(_) => None,
             None => self
                 .cat
@@ -1299,7 +1305,7 @@ impl<'a> Binder<'a> {
                         .last_mut()
                         .ok_or_else(|| Error::internal("scope"))?;
                     scope.tables.push(ScopeTable {
-                        name: alias.clone().unwrap_or(t.name.clone()),
+                        name: alias.clone().unwrap_or(name.name.clone()),
                         columns: cols,
                         offset,
                         rowid: Some(offset + t.columns.len()),
@@ -1326,7 +1332,7 @@ impl<'a> Binder<'a> {
                         ));
                     }
                     self.expanding.push(k);
-                    let alias = alias.clone().unwrap_or(v.name.clone());
+                    let alias = alias.clone().unwrap_or(name.name.clone());
                     let r = self.add_query(&v.select, &v.columns, alias, levels, level_tables);
                     self.expanding.pop();
                     return r;
