@@ -447,46 +447,57 @@ fn main() {
         std::process::exit(i32::from(shell.failed));
     }
     let interactive = io::stdin().is_terminal();
+    let mut buf = String::new();
     if interactive {
         println!(
             "TurDB {} — enter \".help\" for usage hints.",
             env!("CARGO_PKG_VERSION")
         );
-    }
-    let stdin = io::stdin();
-    let mut input = stdin.lock();
-    let mut buf = String::new();
-    loop {
-        if interactive {
-            print!(
-                "{}",
-                if buf.trim().is_empty() {
-                    "turdb> "
-                } else {
-                    "   ...> "
-                }
-            );
-            let _ = io::stdout().flush();
-        }
-        let mut line = String::new();
-        match input.read_line(&mut line) {
-            Ok(0) => break,
-            Ok(_) => {}
+        let mut editor = match rustyline::DefaultEditor::new() {
+            Ok(e) => e,
             Err(e) => {
-                eprintln!("Error: {e}");
-                break;
+                eprintln!("Error: cannot start line editing: {e}");
+                std::process::exit(1);
+            }
+        };
+        loop {
+            let prompt = if buf.trim().is_empty() {
+                "turdb> "
+            } else {
+                "   ...> "
+            };
+            match editor.readline(prompt) {
+                Ok(line) => {
+                    let _ = editor.add_history_entry(line.as_str());
+                    if !feed(&mut shell, &mut buf, &line, &mut out) {
+                        break;
+                    }
+                }
+                // Ctrl-C drops the statement being typed, as sqlite3 does.
+                Err(rustyline::error::ReadlineError::Interrupted) => buf.clear(),
+                Err(rustyline::error::ReadlineError::Eof) => break,
+                Err(e) => {
+                    eprintln!("Error: {e}");
+                    break;
+                }
             }
         }
-        if buf.trim().is_empty() && line.trim_start().starts_with('.') {
-            if !shell.dot(line.trim(), &mut out) {
+    } else {
+        let stdin = io::stdin();
+        let mut input = stdin.lock();
+        loop {
+            let mut line = String::new();
+            match input.read_line(&mut line) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    eprintln!("Error: {e}");
+                    break;
+                }
+            }
+            if !feed(&mut shell, &mut buf, &line, &mut out) {
                 break;
             }
-            continue;
-        }
-        buf.push_str(&line);
-        if is_complete(&buf) {
-            let sql = std::mem::take(&mut buf);
-            shell.run_sql(&sql, &mut out);
         }
     }
     if !buf.trim().is_empty() {
@@ -494,4 +505,21 @@ fn main() {
         shell.run_sql(&sql, &mut out);
     }
     let _ = out.flush();
+}
+
+/// Takes one input line: a dot command at the start of a statement, or
+/// SQL that runs once the statement is complete. False to quit.
+fn feed(shell: &mut Shell, buf: &mut String, line: &str, out: &mut dyn Write) -> bool {
+    if buf.trim().is_empty() && line.trim_start().starts_with('.') {
+        return shell.dot(line.trim(), out);
+    }
+    buf.push_str(line);
+    if !line.ends_with('\n') {
+        buf.push('\n');
+    }
+    if is_complete(buf) {
+        let sql = std::mem::take(buf);
+        shell.run_sql(&sql, out);
+    }
+    true
 }
