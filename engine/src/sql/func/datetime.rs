@@ -74,7 +74,10 @@ fn from_civil(c: Civil) -> i64 {
     let x1 = 36525 * (y + 4716) / 100;
     let x2 = 306_001 * (m + 1) / 10_000;
     let days = x1 as f64 + x2 as f64 + c.d as f64 + b as f64 - 1524.5;
-    (days * DAY_MS as f64) as i64 + c.h * 3_600_000 + c.mi * 60_000 + (c.s * 1000.0).round() as i64
+    (days * DAY_MS as f64) as i64
+        + c.h * 3_600_000
+        + c.mi * 60_000
+        + libm::round(c.s * 1000.0) as i64
 }
 
 fn digits(s: &[u8], i: &mut usize, n: usize) -> Option<i64> {
@@ -217,7 +220,7 @@ fn jd_moment(f: f64) -> Option<Moment> {
         return None;
     }
     Some(Moment {
-        ijd: (f * DAY_MS as f64).round() as i64,
+        ijd: libm::round(f * DAY_MS as f64) as i64,
     })
 }
 
@@ -244,7 +247,7 @@ fn modify(
         "unixepoch" => {
             let n = first_num?;
             Some(Moment {
-                ijd: (n * 1000.0).round() as i64 + UNIX_EPOCH_JD_MS,
+                ijd: libm::round(n * 1000.0) as i64 + UNIX_EPOCH_JD_MS,
             })
         }
         "julianday" => jd_moment(first_num?),
@@ -254,7 +257,7 @@ fn modify(
                 jd_moment(n)
             } else {
                 Some(Moment {
-                    ijd: (n * 1000.0).round() as i64 + UNIX_EPOCH_JD_MS,
+                    ijd: libm::round(n * 1000.0) as i64 + UNIX_EPOCH_JD_MS,
                 })
             }
         }
@@ -317,20 +320,20 @@ fn modify(
             let n: f64 = num.parse().ok()?;
             match unit {
                 "day" => Some(Moment {
-                    ijd: m.ijd + (n * DAY_MS as f64).round() as i64,
+                    ijd: m.ijd + libm::round(n * DAY_MS as f64) as i64,
                 }),
                 "hour" => Some(Moment {
-                    ijd: m.ijd + (n * 3_600_000.0).round() as i64,
+                    ijd: m.ijd + libm::round(n * 3_600_000.0) as i64,
                 }),
                 "minute" => Some(Moment {
-                    ijd: m.ijd + (n * 60_000.0).round() as i64,
+                    ijd: m.ijd + libm::round(n * 60_000.0) as i64,
                 }),
                 "second" => Some(Moment {
-                    ijd: m.ijd + (n * 1000.0).round() as i64,
+                    ijd: m.ijd + libm::round(n * 1000.0) as i64,
                 }),
                 "month" | "year" => {
                     let mut c = to_civil(m.ijd);
-                    let whole = n.trunc() as i64;
+                    let whole = libm::trunc(n) as i64;
                     if unit == "month" {
                         let total = c.m - 1 + whole;
                         c.y += total.div_euclid(12);
@@ -339,10 +342,10 @@ fn modify(
                         c.y += whole;
                     }
                     let mut ijd = from_civil(c);
-                    let frac = n - n.trunc();
+                    let frac = n - libm::trunc(n);
                     if frac != 0.0 {
                         let days = if unit == "month" { 30.0 } else { 365.0 };
-                        ijd += (frac * days * DAY_MS as f64).round() as i64;
+                        ijd += libm::round(frac * days * DAY_MS as f64) as i64;
                     }
                     Some(Moment { ijd })
                 }
@@ -397,7 +400,7 @@ fn fmt_time(c: &Civil, subsec: bool) -> String {
     if subsec {
         alloc::format!("{:02}:{:02}:{:06.3}", c.h, c.mi, c.s)
     } else {
-        alloc::format!("{:02}:{:02}:{:02}", c.h, c.mi, c.s.trunc() as i64)
+        alloc::format!("{:02}:{:02}:{:02}", c.h, c.mi, libm::trunc(c.s) as i64)
     }
 }
 
@@ -458,7 +461,7 @@ fn strftime(fmt: &str, m: Moment, subsec: bool) -> Option<String> {
                     out.push_str(&alloc::format!("{}", libm::floor(secs) as i64));
                 }
             }
-            'S' => out.push_str(&alloc::format!("{:02}", c.s.trunc() as i64)),
+            'S' => out.push_str(&alloc::format!("{:02}", libm::trunc(c.s) as i64)),
             'T' => out.push_str(&fmt_time(&c, false)),
             'F' => out.push_str(&fmt_date(&c)),
             'R' => out.push_str(&alloc::format!("{:02}:{:02}", c.h, c.mi)),
