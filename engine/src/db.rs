@@ -2938,6 +2938,13 @@ fn update(
     params: &[Value],
     interrupt: &AtomicBool,
 ) -> Result<Outcome> {
+    if !up.order_by.is_empty() || up.limit.is_some() {
+        return Err(err!(
+            Unsupported,
+            "UPDATE ... ORDER BY / LIMIT is not supported yet (table {})",
+            up.table.name
+        ));
+    }
     // `(a, b) = (x, y)` is `a = x, b = y`.
     let mut flat_sets: Vec<(String, Expr)> = Vec::new();
     for a in &up.sets {
@@ -3200,6 +3207,13 @@ fn delete(
     params: &[Value],
     interrupt: &AtomicBool,
 ) -> Result<Outcome> {
+    if !del.order_by.is_empty() || del.limit.is_some() {
+        return Err(err!(
+            Unsupported,
+            "DELETE ... ORDER BY / LIMIT is not supported yet (table {})",
+            del.table.name
+        ));
+    }
     if let Some(view) = view_target(st, &del.table)? {
         return view_change(
             st,

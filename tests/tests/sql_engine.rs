@@ -83,6 +83,24 @@ fn plans_use_rowid_index_and_hash_join() {
     );
     let p = explain(&db, "SELECT * FROM b, a WHERE b.a_id = a.id");
     assert!(has(&p, "SCAN b") && has(&p, "SEARCH (rowid=?) a"), "{p:?}");
+    // ORDER BY served by an index (and LIMIT stops the scan early): no sort.
+    let p = explain(&db, "SELECT y FROM a ORDER BY x LIMIT 3");
+    assert!(has(&p, "INDEX a_x") && !has(&p, "SORT"), "{p:?}");
+    let p = explain(&db, "SELECT y FROM a ORDER BY id");
+    assert!(has(&p, "SCAN a") && !has(&p, "SORT"), "{p:?}");
+    let p = explain(&db, "SELECT y FROM a ORDER BY x DESC");
+    assert!(has(&p, "SORT"), "{p:?}");
+    db.execute_batch(
+        "INSERT INTO a VALUES (1, 30, 'c'), (2, 10, 'a'), (3, 20, 'b'), (4, NULL, 'n')",
+    )
+    .unwrap();
+    let mut stmt = db.prepare("SELECT y FROM a ORDER BY x LIMIT 3").unwrap();
+    let mut rows = stmt.query(()).unwrap();
+    let mut got = Vec::new();
+    while let Some(r) = rows.next().unwrap() {
+        got.push(r.get::<_, String>(0).unwrap());
+    }
+    assert_eq!(got, ["n", "a", "b"], "NULL first, then by x");
 }
 
 #[test]

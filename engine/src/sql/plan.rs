@@ -105,6 +105,9 @@ pub(crate) struct Binder<'a> {
     /// named windows of the SELECT.
     win: Option<Vec<WinSpec>>,
     windows: Vec<(String, ast::WindowSpec)>,
+    /// The rows of the SELECT core being planned already come in ORDER BY
+    /// order (read through an index or by rowid): no sort needed.
+    presorted: bool,
     /// Smallest scope index a column reference resolved to since reset:
     /// tells whether a subquery is correlated.
     min_scope: usize,
@@ -348,6 +351,7 @@ impl<'a> Binder<'a> {
             agg: None,
             win: None,
             windows: Vec::new(),
+            presorted: false,
             min_scope: usize::MAX,
             expanding: Vec::new(),
         }
@@ -906,6 +910,24 @@ impl<'a> Binder<'a> {
         let (unit, start, end) = match &spec.frame {
             None => (FrameUnit::Range, Bound2::Unbounded, Bound2::Current),
             Some(f) => {
+                if f.exclude != ast::FrameExclude::NoOthers {
+                    return Err(err!(
+                        Unsupported,
+                        "frame EXCLUDE clauses are not supported yet ({name} at {pos})"
+                    ));
+                }
+                let offset = |b: &ast::FrameBound| {
+                    matches!(
+                        b,
+                        ast::FrameBound::Preceding(_) | ast::FrameBound::Following(_)
+                    )
+                };
+                if f.units == ast::FrameUnits::Range && (offset(&f.start) || offset(&f.end)) {
+                    return Err(err!(
+                        Unsupported,
+                        "RANGE frames with an offset are not supported yet ({name} at {pos}); use ROWS or GROUPS"
+                    ));
+                }
                 let unit = match f.units {
                     ast::FrameUnits::Rows => FrameUnit::Rows,
                     ast::FrameUnits::Range => FrameUnit::Range,
@@ -2153,6 +2175,13 @@ impl<'a> Binder<'a> {
         {
             first.stream = true;
         }
+        self.presorted = false;
+        if levels.len() == 1
+            && let Some(t) = level_tables[0].clone()
+        {
+            let used = used.first().map(|u| &u[..]);
+            self.presorted = self.order_from_access(&mut levels[0], &t, core, order_by, used);
+        }
         let mut jl = JoinLoop::new(levels, width);
         jl.post = post;
         let mut op: Box<dyn Op> = Box::new(jl);
@@ -2189,6 +2218,97 @@ impl<'a> Binder<'a> {
         let result = self.plan_projection(core, order_by, op_take(&mut op), is_agg, width, sel);
         self.agg = None;
         result
+    }
+
+    /// Makes a single-table level deliver rows in ORDER BY order when an
+    /// index (or the rowid) provides it, so the sort can be skipped and a
+    /// `LIMIT` stops early. Only ascending orders of plain columns, with the
+    /// default NULL placement, qualify. Returns whether the order holds.
+    fn order_from_access(
+        &mut self,
+        level: &mut Level,
+        table: &Arc<Table>,
+        core: &ast::SelectCore,
+        order_by: &[ast::OrderTerm],
+        used: Option<&[bool]>,
+    ) -> bool {
+        if order_by.is_empty() {
+            return false;
+        }
+        let mut cols: Vec<Option<usize>> = Vec::new();
+        for t in order_by {
+            if t.order != SortOrder::Asc || t.nulls == Some(ast::NullsOrder::Last) {
+                return false;
+            }
+            let Expr::Column {
+                table: None | Some(_),
+                name,
+                ..
+            } = &t.expr
+            else {
+                return false;
+            };
+            // A result alias of that name would take precedence.
+            let aliased = core.columns.iter().any(|c| {
+                matches!(c, ast::ResultColumn::Expr { alias: Some(a), .. } if a.eq_ignore_ascii_case(name))
+            });
+            if aliased {
+                return false;
+            }
+            match self.level_column(&t.expr, 0) {
+                Some(c) => cols.push(c),
+                None => return false,
+            }
+        }
+        // By rowid: a rowid scan or range is already in order.
+        if cols.len() == 1 && cols[0].is_none() {
+            return matches!(
+                level.access,
+                Access::Scan | Access::RowidRange { .. } | Access::RowidEq(_)
+            );
+        }
+        if cols.iter().any(Option::is_none) {
+            return false;
+        }
+        let fits = |ix: &Index, from: usize| {
+            cols.iter().enumerate().all(|(k, c)| {
+                ix.columns.get(from + k).is_some_and(|ic| {
+                    ic.column == *c
+                        && ic.order == SortOrder::Asc
+                        && c.is_some_and(|ci| ic.collation == table.columns[ci].collation)
+                })
+            })
+        };
+        match &level.access {
+            Access::Index { index, eq, .. } => fits(index, eq.len()),
+            Access::Scan => {
+                let Some(ix) = self
+                    .indexes_of(table)
+                    .into_iter()
+                    .find(|ix| ix.where_.is_none() && fits(ix, 0))
+                else {
+                    return false;
+                };
+                let covering = used.is_some_and(|used| {
+                    used.iter().enumerate().all(|(ci, u)| {
+                        !u || Some(ci) == table.rowid_alias
+                            || ix
+                                .columns
+                                .iter()
+                                .any(|c| c.column == Some(ci) && c.collation == Collation::Binary)
+                    })
+                });
+                level.access = Access::Index {
+                    index: ix,
+                    eq: Vec::new(),
+                    lo: None,
+                    hi: None,
+                    covering,
+                };
+                true
+            }
+            _ => false,
+        }
     }
 
     /// GROUP BY / ORDER BY terms that are result column numbers or aliases.
@@ -2488,6 +2608,7 @@ impl<'a> Binder<'a> {
             op = Box::new(Filter { input: op, pred });
         }
         let specs = self.win.take().unwrap_or_default();
+        let has_windows = !specs.is_empty();
         if !specs.is_empty() {
             let naggs = op_aggs(&*op).unwrap_or(0);
             let base = if is_agg { width + naggs } else { width };
@@ -2518,7 +2639,8 @@ impl<'a> Binder<'a> {
                 seen: Default::default(),
             });
         }
-        if !keys.is_empty() {
+        let presorted = self.presorted && !is_agg && !core.distinct && !has_windows;
+        if !keys.is_empty() && !presorted {
             op = Box::new(Sort {
                 input: op,
                 keys,
