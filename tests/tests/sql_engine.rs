@@ -83,6 +83,10 @@ fn plans_use_rowid_index_and_hash_join() {
     );
     let p = explain(&db, "SELECT * FROM b, a WHERE b.a_id = a.id");
     assert!(has(&p, "SCAN b") && has(&p, "SEARCH (rowid=?) a"), "{p:?}");
+    let p = explain(&db, "SELECT y FROM a WHERE x IN (1, 2, 3)");
+    assert!(has(&p, "INDEX a_x (x IN 3 values)"), "{p:?}");
+    let p = explain(&db, "SELECT y FROM a WHERE id IN (5, 7)");
+    assert!(has(&p, "rowid IN 2 values"), "{p:?}");
     // ORDER BY served by an index (and LIMIT stops the scan early): no sort.
     let p = explain(&db, "SELECT y FROM a ORDER BY x LIMIT 3");
     assert!(has(&p, "INDEX a_x") && !has(&p, "SORT"), "{p:?}");
@@ -101,6 +105,16 @@ fn plans_use_rowid_index_and_hash_join() {
         got.push(r.get::<_, String>(0).unwrap());
     }
     assert_eq!(got, ["n", "a", "b"], "NULL first, then by x");
+    drop(rows);
+    drop(stmt);
+    let n: i64 = db
+        .query_row(
+            "SELECT count(*) FROM a WHERE x IN (10, '20', 10, NULL, 99) AND id IN (2, 3, 4)",
+            (),
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 2);
 }
 
 #[test]

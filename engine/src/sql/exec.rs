@@ -1238,6 +1238,13 @@ pub(crate) enum Access {
         hi: Option<(BExpr, bool, Option<Affinity>)>,
         covering: bool,
     },
+    /// `col IN (list)` on the rowid (`index` None) or on an index's first
+    /// column: one probe per distinct value, in key order.
+    InList {
+        index: Option<Arc<Index>>,
+        list: Vec<BExpr>,
+        affinity: Affinity,
+    },
     /// The table's rows hashed on `build` columns; probed with `probe`.
     Hash {
         build: Vec<(BExpr, CmpInfo)>,
@@ -1280,6 +1287,8 @@ pub(crate) struct Level {
     pub rows: Option<Arc<Vec<Tuple>>>,
     pub hash: Option<HashMap<Vec<u8>, Vec<usize>>>,
     pub matches: Vec<usize>,
+    /// Keys still to probe for an `InList` access.
+    pub probes: VecDeque<Vec<u8>>,
     pub pos: usize,
     pub done: bool,
     pub matched: bool,
@@ -1300,6 +1309,7 @@ impl Level {
             rows: None,
             hash: None,
             matches: Vec::new(),
+            probes: VecDeque::new(),
             pos: 0,
             done: false,
             matched: false,
@@ -1350,6 +1360,15 @@ impl Level {
                 )
             }
             Access::Hash { build, .. } => format!("HASH JOIN on {} keys", build.len()),
+            Access::InList { index, list, .. } => match index {
+                Some(ix) => format!(
+                    "SEARCH USING INDEX {} ({} IN {} values)",
+                    ix.name,
+                    index_col_name(ix, 0),
+                    list.len()
+                ),
+                None => format!("SEARCH (rowid IN {} values)", list.len()),
+            },
         };
         format!(
             "{how} {name}{}",
@@ -1481,6 +1500,33 @@ impl Level {
                             Bound::Excluded(&upper),
                             false,
                         ));
+                    }
+                    Access::InList {
+                        index,
+                        list,
+                        affinity,
+                    } => {
+                        let mut keys = BTreeSet::new();
+                        for e in list.iter_mut() {
+                            let v = ops::apply_affinity(e.eval(cx, row)?, *affinity);
+                            if v.is_null() {
+                                continue;
+                            }
+                            match index {
+                                None => {
+                                    if let Some(r) = rowid_of(v) {
+                                        keys.insert(rowid_key(r).to_vec());
+                                    }
+                                }
+                                Some(ix) => {
+                                    let c = &ix.columns[0];
+                                    let mut k = Vec::new();
+                                    value_key(&mut k, &v, c.order, c.collation);
+                                    keys.insert(k);
+                                }
+                            }
+                        }
+                        self.probes = keys.into_iter().collect();
                     }
                     Access::Hash { build, probe } => {
                         if self.hash.is_none() {
@@ -1620,6 +1666,70 @@ impl Level {
                         .ok_or_else(|| Error::internal("hash rows"))?;
                     slots.clone_from_slice(&rows[i]);
                     return Ok(true);
+                }
+                if let Access::InList { index, .. } = &self.access {
+                    loop {
+                        if self.range.is_none() {
+                            let Some(p) = self.probes.pop_front() else {
+                                self.done = true;
+                                return Ok(false);
+                            };
+                            self.range = Some(match index {
+                                None => BTree::open(t.root).range(
+                                    Bound::Included(&p),
+                                    Bound::Included(&p),
+                                    false,
+                                ),
+                                Some(ix) => {
+                                    let mut up = p.clone();
+                                    up.extend_from_slice(&[0xFF; 12]);
+                                    BTree::open(ix.root).range(
+                                        Bound::Included(&p),
+                                        Bound::Excluded(&up),
+                                        false,
+                                    )
+                                }
+                            });
+                        }
+                        let pager = match t.store {
+                            Store::Main => &mut *cx.main,
+                            Store::Temp => &mut *cx.temp,
+                        };
+                        let range = self
+                            .range
+                            .as_mut()
+                            .ok_or_else(|| Error::internal("range"))?;
+                        if !range.advance(pager)? {
+                            self.range = None;
+                            continue;
+                        }
+                        match index {
+                            None => {
+                                let rowid = rowid_from_key(range.key(), &t.name)?;
+                                let v = range.value(pager)?;
+                                decode_row(t, rowid, v, slots)?;
+                            }
+                            Some(ix) => {
+                                let rowid = rowid_from_key(range.key(), &ix.name)?;
+                                let k = rowid_key(rowid);
+                                let t2 = t.clone();
+                                let found = BTree::open(t.root)
+                                    .get_with(pager, &k, |v| decode_row(&t2, rowid, v, slots))?;
+                                match found {
+                                    Some(r) => r?,
+                                    None => {
+                                        return Err(err!(
+                                            Corrupt,
+                                            "index {} points at row {rowid} missing from table {}",
+                                            ix.name,
+                                            t.name
+                                        ));
+                                    }
+                                }
+                            }
+                        }
+                        return Ok(true);
+                    }
                 }
                 let Some(range) = self.range.as_mut() else {
                     return Ok(false);

@@ -1809,6 +1809,39 @@ impl<'a> Binder<'a> {
         {
             return Ok(Access::RowidEq(self.bind(c.other)?));
         }
+        // `col IN (constants)` on the rowid or an index's first column.
+        let in_term = terms.iter().find_map(|t| {
+            if t.opaque {
+                return None;
+            }
+            let Expr::InList {
+                expr,
+                list,
+                not: false,
+            } = t.expr
+            else {
+                return None;
+            };
+            let col = self.level_column(expr, li)?;
+            let consts = list.iter().all(|x| {
+                let (m, o) = self.level_mask(x);
+                !o && m & !earlier == 0 && self.affinity(x).is_none()
+            });
+            (consts && !list.is_empty()).then_some((col, list))
+        });
+        if indexed.is_none()
+            && let Some((None, list)) = in_term
+        {
+            let mut bl = Vec::new();
+            for x in list {
+                bl.push(self.bind(x)?);
+            }
+            return Ok(Access::InList {
+                index: None,
+                list: bl,
+                affinity: Affinity::Integer,
+            });
+        }
         // best index
         let mut best: Option<(usize, Arc<Index>, usize, bool)> = None; // score, index, eq count, range
         for ix in self.indexes_of(table) {
@@ -1896,6 +1929,30 @@ impl<'a> Binder<'a> {
                 hi,
                 covering,
             });
+        }
+        if let Some((Some(ci), list)) = in_term {
+            let coll = table.columns[ci].collation;
+            if let Some(ix) = self.indexes_of(table).into_iter().find(|ix| {
+                ix.where_.is_none()
+                    && ix
+                        .columns
+                        .first()
+                        .is_some_and(|c| c.column == Some(ci) && c.collation == coll)
+                    && match indexed {
+                        Some(ast::IndexedBy::Index(n)) => ix.name.eq_ignore_ascii_case(n),
+                        _ => true,
+                    }
+            }) {
+                let mut bl = Vec::new();
+                for x in list {
+                    bl.push(self.bind(x)?);
+                }
+                return Ok(Access::InList {
+                    index: Some(ix),
+                    list: bl,
+                    affinity: table.columns[ci].affinity,
+                });
+            }
         }
         if let Some(ast::IndexedBy::Index(n)) = indexed {
             return Err(err!(NotFound, "no query solution using index {n}"));
