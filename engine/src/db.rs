@@ -832,7 +832,36 @@ fn run(
                     Ok(out)
                 }
                 Err(e) => {
-                    st.end_stmt(sp, false)?;
+                    // What a failed statement undoes: its own changes
+                    // (ABORT, the default), nothing (FAIL: the rows before
+                    // the failing one stay), or the whole transaction
+                    // (ROLLBACK).
+                    let or = match other {
+                        Stmt::Insert(i) => i.or,
+                        Stmt::Update(u) => u.or,
+                        _ => None,
+                    };
+                    let msg = e.message();
+                    let (mode, e) = if let Some(m) = msg.strip_prefix(RAISE_ROLLBACK) {
+                        (Conflict::Rollback, Error::new(e.kind(), m))
+                    } else if let Some(m) = msg.strip_prefix(RAISE_FAIL) {
+                        (Conflict::Fail, Error::new(e.kind(), m))
+                    } else if e.kind() == ErrorKind::Constraint {
+                        (or.unwrap_or(Conflict::Abort), e)
+                    } else {
+                        (Conflict::Abort, e)
+                    };
+                    match mode {
+                        Conflict::Fail => st.end_stmt(sp, true)?,
+                        Conflict::Rollback if sp.is_some() => {
+                            st.main.rollback()?;
+                            st.temp.rollback()?;
+                            st.explicit = false;
+                            st.savepoints.clear();
+                            st.reload_schema()?;
+                        }
+                        _ => st.end_stmt(sp, false)?,
+                    }
                     Err(e)
                 }
             }
@@ -3757,8 +3786,25 @@ fn pragma(st: &mut State, name: &ast::QualifiedName, value: Option<&Expr>) -> Re
             None => Ok(vec![vec![i(i64::from(st.main.header().user_version))]]),
         },
         "cache_size" => match arg {
-            Some(_) => Ok(Vec::new()),
-            None => Ok(vec![vec![i(256)]]),
+            // SQLite's convention: a positive N is N pages, a negative N
+            // is -N KiB. The cache keeps at least a handful of pages.
+            Some(a) => {
+                let n: i64 = a.parse().map_err(|_| {
+                    err!(
+                        InvalidArgument,
+                        "PRAGMA cache_size: '{a}' is not an integer"
+                    )
+                })?;
+                let pages = if n >= 0 {
+                    n.unsigned_abs()
+                } else {
+                    n.unsigned_abs().saturating_mul(1024) / crate::storage::PAGE_SIZE as u64
+                };
+                let pages = usize::try_from(pages).unwrap_or(usize::MAX);
+                st.main.set_cache_capacity(pages)?;
+                Ok(Vec::new())
+            }
+            None => Ok(vec![vec![i(st.main.stats().cache_capacity as i64)]]),
         },
         "integrity_check" => {
             let mut problems = st.main.check_pages()?;

@@ -272,3 +272,27 @@ fn database_is_send_and_sync() {
     }
     assert_eq!(rows(&db, "SELECT count(*) FROM t"), vec![vec![i(200)]]);
 }
+
+#[test]
+fn pragma_cache_size_resizes_the_cache() {
+    let db = db();
+    db.execute_batch("PRAGMA cache_size = 40").unwrap();
+    assert_eq!(rows(&db, "PRAGMA cache_size"), vec![vec![i(40)]]);
+    assert_eq!(db.pager_stats().cache_capacity, 40);
+    // Negative: KiB, as in SQLite (2048 KiB = 128 pages of 16 KiB).
+    db.execute_batch("PRAGMA cache_size = -2048").unwrap();
+    assert_eq!(db.pager_stats().cache_capacity, 128);
+    // A shrunk cache still works for a table far larger than it.
+    db.execute_batch(
+        "PRAGMA cache_size = 4;
+         CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT);
+         WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5000)
+         INSERT INTO t(b) SELECT printf('%0500d', x) FROM n;",
+    )
+    .unwrap();
+    assert_eq!(rows(&db, "SELECT count(*) FROM t"), vec![vec![i(5000)]]);
+    assert!(db.pager_stats().cache_peak <= 128);
+    assert!(db.pager_stats().cache_len <= 4);
+    let e = db.execute_batch("PRAGMA cache_size = 'lots'").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+}

@@ -3,6 +3,8 @@
 //! end in `Ok` or an error, and leave the database usable.
 
 use proptest::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 use turdb::Database;
 
 const TOKENS: &[&str] = &[
@@ -113,19 +115,36 @@ fn setup() -> Database {
 }
 
 fn run(db: &Database, sql: &str) {
-    // Results and errors are both fine; a panic fails the test.
-    let _ = db.execute_batch(sql);
-    if let Ok(mut stmt) = db.prepare(sql)
-        && let Ok(mut rows) = stmt.query(())
-    {
-        let mut n = 0;
-        while let Ok(Some(_)) = rows.next() {
-            n += 1;
-            if n > 10_000 {
-                break;
+    // A mutation can make a statement endless (a recursive CTE that lost
+    // its WHERE, say) — SQLite would loop forever too. A watchdog
+    // interrupts whatever still runs after a while: "never panics" is the
+    // property here, and `interrupt()` is part of what it exercises.
+    let done = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let start = Instant::now();
+            while !done.load(Ordering::Relaxed) {
+                if start.elapsed() > Duration::from_millis(500) {
+                    db.interrupt();
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        // Results and errors are both fine; a panic fails the test.
+        let _ = db.execute_batch(sql);
+        if let Ok(mut stmt) = db.prepare(sql)
+            && let Ok(mut rows) = stmt.query(())
+        {
+            let mut n = 0;
+            while let Ok(Some(_)) = rows.next() {
+                n += 1;
+                if n > 10_000 {
+                    break;
+                }
             }
         }
-    }
+        done.store(true, Ordering::Relaxed);
+    });
 }
 
 proptest! {

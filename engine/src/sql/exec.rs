@@ -236,6 +236,10 @@ pub(crate) enum BExpr {
 
 /// Raised by `RAISE(IGNORE)` inside a trigger: the caller skips the row.
 pub(crate) const RAISE_IGNORE: &str = "\u{1}raise-ignore";
+/// Prefixes of the messages of `RAISE(ROLLBACK, ...)` and `RAISE(FAIL,
+/// ...)`: the statement runner strips them and acts on them.
+pub(crate) const RAISE_ROLLBACK: &str = "\u{1}rollback:";
+pub(crate) const RAISE_FAIL: &str = "\u{1}fail:";
 
 impl BExpr {
     pub fn eval(&mut self, cx: &mut Cx, row: &[Value]) -> Result<Value> {
@@ -472,8 +476,8 @@ impl BExpr {
                 };
                 return Err(match kind {
                     RaiseKind::Ignore => Error::new(crate::ErrorKind::Constraint, RAISE_IGNORE),
-                    RaiseKind::Rollback => err!(Constraint, "{m}").context("\u{1}raise-rollback"),
-                    RaiseKind::Fail => err!(Constraint, "{m}").context("\u{1}raise-fail"),
+                    RaiseKind::Rollback => err!(Constraint, "{RAISE_ROLLBACK}{m}"),
+                    RaiseKind::Fail => err!(Constraint, "{RAISE_FAIL}{m}"),
                     RaiseKind::Abort => err!(Constraint, "{m}"),
                 });
             }

@@ -511,9 +511,26 @@ impl Pager {
         Ok(page)
     }
 
+    /// Resizes the page cache to `pages` frames (at least
+    /// [`MIN_CACHE_PAGES`]), evicting down to the new size at once.
+    pub fn set_cache_capacity(&mut self, pages: usize) -> Result<()> {
+        self.cache.capacity = pages.max(MIN_CACHE_PAGES);
+        while self.cache.len() > self.cache.capacity {
+            self.evict_one()?;
+        }
+        Ok(())
+    }
+
     /// Makes sure the cache has a free frame, evicting (or spilling) one.
     fn make_room(&mut self) -> Result<()> {
         while self.cache.len() >= self.cache.capacity {
+            self.evict_one()?;
+        }
+        Ok(())
+    }
+
+    fn evict_one(&mut self) -> Result<()> {
+        {
             let victim = self
                 .cache
                 .victim()
