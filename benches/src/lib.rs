@@ -179,6 +179,7 @@ impl TurdbDb {
             store,
             PagerOptions {
                 cache_pages: CACHE_PAGES,
+                ..PagerOptions::default()
             },
             &StdEnv,
         )

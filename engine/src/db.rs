@@ -119,6 +119,7 @@ impl Database {
     ) -> Result<Database> {
         let popts = PagerOptions {
             cache_pages: options.cache_pages,
+            ..PagerOptions::default()
         };
         let mut main = Pager::open(store, popts.clone(), &*env)?;
         let temp = Pager::open(Box::new(MemoryStore::new()), popts, &*env)?;

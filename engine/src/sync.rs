@@ -6,6 +6,12 @@ pub type Lock<T> = std::sync::Mutex<T>;
 #[cfg(feature = "std")]
 pub type Guard<'a, T> = std::sync::MutexGuard<'a, T>;
 
+/// Takes the value out of a lock nobody else holds.
+#[cfg(feature = "std")]
+pub fn into_inner<T>(l: Lock<T>) -> T {
+    l.into_inner().unwrap_or_else(|p| p.into_inner())
+}
+
 #[cfg(feature = "std")]
 pub fn lock<T>(l: &Lock<T>) -> Guard<'_, T> {
     l.lock().unwrap_or_else(|p| p.into_inner())
@@ -34,6 +40,10 @@ mod spin {
         }
     }
     pub struct Guard<'a, T>(&'a Lock<T>);
+    /// Takes the value out of a lock nobody else holds.
+    pub fn into_inner<T>(l: Lock<T>) -> T {
+        l.value.into_inner()
+    }
     pub fn lock<T>(l: &Lock<T>) -> Guard<'_, T> {
         while l
             .locked
@@ -64,4 +74,4 @@ mod spin {
     }
 }
 #[cfg(not(feature = "std"))]
-pub use spin::{Guard, Lock, lock};
+pub use spin::{Guard, Lock, into_inner, lock};

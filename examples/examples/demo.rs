@@ -29,7 +29,10 @@ fn main() -> turdb::Result<()> {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    let options = PagerOptions { cache_pages: 256 };
+    let options = PagerOptions {
+        cache_pages: 256,
+        ..PagerOptions::default()
+    };
     println!("TurDB demo: {} keys in {}", KEYS, path.display());
     println!("  page cache: {} pages of 16 KiB", options.cache_pages);
 

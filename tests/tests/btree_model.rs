@@ -119,6 +119,19 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// Pager options for the model: a tiny cache, and a WAL that checkpoints
+/// every few dozen pages so that checkpoints and new WAL generations happen
+/// inside every sequence. Commits are not synced (NORMAL): durability is
+/// the crash tests' subject, and an fsync per commit would make this test
+/// wait on the disk instead of exercising the pager.
+fn options(cache: usize) -> PagerOptions {
+    PagerOptions {
+        cache_pages: cache,
+        synchronous: turdb::storage::Synchronous::Normal,
+        autocheckpoint: 48,
+    }
+}
+
 /// The database under test and its model.
 struct Harness {
     pager: Option<Pager>,
@@ -132,8 +145,12 @@ struct Harness {
 
 impl Harness {
     fn new(store: Box<dyn PageStore>, cache: usize) -> Harness {
-        let mut pager =
-            Pager::open(store, PagerOptions { cache_pages: cache }, &test_env()).unwrap();
+        let mut pager = Pager::open(
+            store,
+            options(cache),
+            &test_env(),
+        )
+        .unwrap();
         pager.begin().unwrap();
         let trees = [
             BTree::create(&mut pager).unwrap(),
@@ -315,12 +332,10 @@ impl Harness {
     fn reopen(&mut self) {
         // An open transaction is lost, as in a crash or a close without
         // commit.
-        let store = self.pager.take().unwrap().into_store();
+        let store = self.pager.take().unwrap().into_store().unwrap();
         let pager = Pager::open(
             store,
-            PagerOptions {
-                cache_pages: self.cache,
-            },
+            options(self.cache),
             &test_env(),
         )
         .unwrap();

@@ -32,7 +32,10 @@ fn open(path: &Path) -> Result<Pager> {
     let store = FileStore::open(path)?;
     Pager::open(
         Box::new(store),
-        PagerOptions { cache_pages: 8 },
+        PagerOptions {
+            cache_pages: 8,
+            ..PagerOptions::default()
+        },
         &test_env(),
     )
 }

@@ -17,7 +17,10 @@ fn small_cache_takes_200k_inserts_and_a_scan() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bound.turdb");
     let store = FileStore::open(&path).unwrap();
-    let options = PagerOptions { cache_pages: CACHE };
+    let options = PagerOptions {
+        cache_pages: CACHE,
+        ..PagerOptions::default()
+    };
     let mut pager = Pager::open(Box::new(store), options.clone(), &test_env()).unwrap();
     pager.begin().unwrap();
     let tree = BTree::create(&mut pager).unwrap();

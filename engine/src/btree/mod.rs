@@ -772,7 +772,10 @@ mod tests {
     fn pager(cache: usize) -> Pager {
         Pager::open(
             Box::new(MemoryStore::new()),
-            PagerOptions { cache_pages: cache },
+            PagerOptions {
+                cache_pages: cache,
+                ..PagerOptions::default()
+            },
             &Fixed,
         )
         .unwrap()

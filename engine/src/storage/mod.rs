@@ -27,6 +27,7 @@ pub mod fault;
 pub mod memory;
 pub mod page;
 pub mod pager;
+pub mod wal;
 
 #[cfg(feature = "std")]
 pub mod file;
@@ -40,7 +41,8 @@ pub use codec::{ChecksumCodec, PageCodec};
 pub use fault::{FaultConfig, FaultStore};
 pub use memory::MemoryStore;
 pub use page::{PAGE_SIZE, PageBuf, PageNo};
-pub use pager::{Pager, PagerOptions, PagerStats};
+pub use pager::{CheckpointResult, Pager, PagerOptions, PagerStats};
+pub use wal::{RecoveryReport, Synchronous};
 
 #[cfg(feature = "std")]
 pub use file::FileStore;

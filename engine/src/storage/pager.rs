@@ -1,10 +1,21 @@
-//! The pager: page cache, free-page list and transactions over a
+//! The pager: page cache, free-page list, transactions and the WAL, over a
 //! [`PageStore`].
 //!
 //! Everything above the pager (B+trees, the catalog, HNSW graphs) asks it for
 //! pages by number. It is the only layer that talks to the store, and it
 //! applies the page codec on every transfer: a page read from the store is
 //! checked (checksum, page number) before anyone sees it.
+//!
+//! # Writer and snapshots
+//!
+//! A database has one *writer* pager ([`Pager::open`]) and any number of
+//! *snapshot* pagers ([`Pager::snapshot`]). They share the store and the
+//! WAL state ([`super::wal::WalState`]) behind two locks, and each has a
+//! cache of its own. The writer sees the latest commit plus its open
+//! transaction; a snapshot sees the database as of the commit it was pinned
+//! at, however many commits the writer makes meanwhile, and never waits for
+//! the writer's transaction (only, briefly, for a store call in flight).
+//! Snapshots are read-only. Lock order: WAL state, then store.
 //!
 //! # Pages in memory
 //!
@@ -16,9 +27,7 @@
 //! - a cursor that holds a page keeps a consistent image of it even while the
 //!   same transaction changes the tree (it notices through
 //!   [`Pager::change_seq`] and re-seeks),
-//! - a savepoint keeps the images it must restore just by holding them,
-//! - and snapshot readers (with the WAL) can keep reading the committed image
-//!   of a page while the writer changes it.
+//! - a savepoint keeps the images it must restore just by holding them.
 //!
 //! # The cache
 //!
@@ -29,31 +38,42 @@
 //! unvisited, clearing the bits it passes. It keeps hot pages (tree roots and
 //! interior nodes) better than LRU under scans, with no work on a hit.
 //! Dirty frames are not evicted while a clean one can be; when every frame is
-//! dirty, one is *spilled*. Until the WAL exists the spill area is memory
-//! (the transaction's dirty pages are kept whole); the WAL issue turns a
-//! spill into an uncommitted WAL frame, so a 100k-row transaction runs in a
-//! 32-page cache. Pages held by callers (`Arc`s) may be evicted: the cache
-//! forgets them, the holder keeps its image.
+//! dirty, the dirty frames are *spilled*: written to the WAL as one segment
+//! without a commit record, after which they are clean (their transaction
+//! version lives at a WAL position, in the transaction's spill map) and can
+//! be evicted. So a 100k-row transaction runs in a 32-page cache. Pages held
+//! by callers (`Arc`s) may be evicted: the cache forgets them, the holder
+//! keeps its image.
 //!
 //! # Transactions
 //!
 //! One writer: [`Pager::begin`], [`Pager::commit`], [`Pager::rollback`], and
 //! nested savepoints ([`Pager::savepoint`], [`Pager::release`],
-//! [`Pager::rollback_to`]). A transaction's changes live only in its dirty
-//! images (cache + spill) and in its copy of the file header until commit:
+//! [`Pager::rollback_to`]). A page's version in the open transaction is, in
+//! order: its dirty cache frame, else its spilled WAL frame, else the
+//! committed page. A savepoint records, for each page first written after
+//! it, which of those it was (and the image, when it was a dirty frame), and
+//! rolling back to it puts that back. Rollback forgets the dirty frames and
+//! the spill map: nothing was committed, and the WAL positions are reused.
 //!
-//! - rollback drops the dirty images and the header copy; the committed
-//!   pages are read again from the store when needed;
-//! - a savepoint records, for each page first written after it, the image the
-//!   page had before (or that it was clean), and the header; rolling back to
-//!   it puts those back.
+//! Commit writes the dirty pages as WAL segments, the last one with the
+//! commit flag and the new file header, then syncs the WAL
+//! (`synchronous = FULL`) — one sync per commit — and publishes the frames
+//! to the WAL index for readers. A page whose last WAL image in this
+//! transaction is no longer its version (a savepoint rolled back after it
+//! spilled) gets its right image appended, so that recovery, where the last
+//! image of a page wins, finds what the transaction committed.
 //!
-//! Commit writes every dirty page (encoded by the codec), then page 0 with
-//! the new file header, then syncs the main file. That is atomic in memory —
-//! a failed statement or a rollback never leaves half a transaction visible —
-//! but not across a crash in the middle of the writes: the WAL issue makes
-//! commit atomic and durable on the store by appending the same pages to the
-//! WAL instead.
+//! # Checkpoints
+//!
+//! [`Pager::checkpoint`] copies the newest committed frame of each page home
+//! to the main file — only frames below the oldest live snapshot, so no
+//! snapshot sees a page change under it — then page 0 with the matching
+//! file header, and syncs the main file. When every frame is home and every
+//! snapshot is at the end, the WAL starts a new generation. It runs after a
+//! commit once the WAL passes `autocheckpoint` pages, on `PRAGMA
+//! wal_checkpoint`, and when the writer closes (then the WAL is also
+//! truncated, so a closed database is one self-contained main file).
 //!
 //! # The free list
 //!
@@ -66,18 +86,25 @@
 //! freeing costs one trunk write.
 
 use alloc::boxed::Box;
+use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use hashbrown::{HashMap, HashSet};
 
 use super::codec::{ChecksumCodec, PageCodec};
+use super::memory::MemoryStore;
 use super::page::{
     FileHeader, MAX_PAGE_COUNT, PAGE_HEADER_SIZE, PAGE_SIZE, PageHeader, PageNo, PageType, get_u32,
     init_page_header, put_u32, set_count, set_link,
 };
+use super::wal::{
+    RecoveryReport, SEGMENT_CAPACITY, Synchronous, WalState, encode_header, encode_segment,
+    image_hash,
+};
 use super::{FileKind, PageStore};
 use crate::env::Env;
+use crate::sync::{Lock, lock};
 use crate::{Error, ErrorKind, Result, err};
 
 /// A page image shared between the cache and its readers.
@@ -90,17 +117,30 @@ pub const TRUNK_CAPACITY: usize = (PAGE_SIZE - PAGE_HEADER_SIZE) / 4;
 /// as `Arc`s, not as cache slots, so very small caches still work).
 pub const MIN_CACHE_PAGES: usize = 2;
 
+/// The largest cache the pager accepts: 2^20 pages, 16 GiB.
+pub const MAX_CACHE_PAGES: usize = 1 << 20;
+
 /// Options for [`Pager::open`].
 #[derive(Clone, Debug)]
 pub struct PagerOptions {
     /// Maximum number of pages in the cache (clean and dirty together).
     pub cache_pages: usize,
+    /// When commits sync the WAL.
+    pub synchronous: Synchronous,
+    /// Checkpoint after a commit once the WAL holds this many pages (0:
+    /// only when asked).
+    pub autocheckpoint: u32,
 }
 
 impl Default for PagerOptions {
     fn default() -> PagerOptions {
-        // 4 MiB: enough for the interior levels of large trees.
-        PagerOptions { cache_pages: 256 }
+        // 4 MiB: enough for the interior levels of large trees. 1000 WAL
+        // pages (16 MiB) between checkpoints, as SQLite.
+        PagerOptions {
+            cache_pages: 256,
+            synchronous: Synchronous::Full,
+            autocheckpoint: 1000,
+        }
     }
 }
 
@@ -113,18 +153,35 @@ pub struct PagerStats {
     pub cache_len: usize,
     /// Most pages the cache ever held at once.
     pub cache_peak: usize,
-    /// Dirty pages of the open transaction outside the cache.
+    /// Pages of the open transaction whose version lives in the WAL.
     pub spilled: usize,
-    /// Lookups answered from the cache (or the spill area).
+    /// Lookups answered from the cache.
     pub hits: u64,
-    /// Pages read from the store.
+    /// Pages read from the store (main file or WAL).
     pub reads: u64,
-    /// Pages written to the store.
+    /// Pages written to the store (both files).
     pub writes: u64,
     /// Frames evicted from the cache.
     pub evictions: u64,
-    /// Commits completed.
+    /// Commits completed (by this pager).
     pub commits: u64,
+    /// Committed page images in the WAL now.
+    pub wal_frames: usize,
+    /// WAL pages in use (header, segments, images) now.
+    pub wal_pages: u32,
+    /// Checkpoints that copied pages home (this database, since open).
+    pub checkpoints: u64,
+}
+
+/// What [`Pager::checkpoint`] did, in `PRAGMA wal_checkpoint`'s terms.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CheckpointResult {
+    /// A snapshot kept the checkpoint from copying everything.
+    pub busy: bool,
+    /// WAL pages in use before the checkpoint.
+    pub log_pages: u32,
+    /// Pages copied home.
+    pub copied: u32,
 }
 
 const NIL: u32 = u32::MAX;
@@ -156,8 +213,10 @@ struct Cache {
 impl Cache {
     fn new(capacity: usize) -> Cache {
         Cache {
-            frames: Vec::with_capacity(capacity),
-            map: HashMap::with_capacity(capacity),
+            // Grown on demand: a large configured cache costs nothing
+            // until it fills.
+            frames: Vec::with_capacity(capacity.min(64)),
+            map: HashMap::with_capacity(capacity.min(64)),
             free_slots: Vec::new(),
             capacity,
             newest: NIL,
@@ -288,12 +347,21 @@ pub fn new_page() -> PageRef {
     page
 }
 
+/// What a page was in the transaction before a savepoint's first write to
+/// it.
+#[derive(Clone)]
+enum Before {
+    /// The committed page (the transaction had not changed it).
+    Committed,
+    /// A dirty frame with this image.
+    Image(PageRef),
+    /// Spilled, at this WAL position.
+    Spilled(u32),
+}
+
 /// One savepoint level of the open transaction.
 struct Savepoint {
-    /// For each page first written after this savepoint: its image then if it
-    /// was already dirty, or `None` if it was clean (so rolling back just
-    /// drops the transaction's image).
-    before: HashMap<PageNo, Option<PageRef>>,
+    before: HashMap<PageNo, Before>,
     header: FileHeader,
 }
 
@@ -301,31 +369,64 @@ struct Txn {
     /// The header as committed, restored by rollback.
     begin_header: FileHeader,
     savepoints: Vec<Savepoint>,
+    /// Pages whose transaction version is a WAL frame: page → position.
+    spill: HashMap<PageNo, u32>,
+    /// The last WAL position this transaction wrote each page to.
+    last_written: HashMap<PageNo, u32>,
+    /// Every image written, in order: (page, WAL position).
+    frames: Vec<(PageNo, u32)>,
+    /// Where the next segment goes, and the chain it continues.
+    pos: u32,
+    chain: u64,
+    seq: u32,
+    salt: u64,
+    generation: u64,
+    /// WAL page 0 must be written before the first segment.
+    need_wal_header: bool,
+}
+
+/// What the writer and its snapshots share.
+struct Shared {
+    store: Lock<Box<dyn PageStore>>,
+    wal: Lock<WalState>,
+    main_name: String,
+    wal_name: String,
+}
+
+/// A snapshot pager's pin: the generation and commit end it reads at.
+#[derive(Clone, Copy, Debug)]
+struct Pin {
+    generation: u64,
+    mx: u32,
+    live: bool,
 }
 
 /// The pager; see the module documentation.
 pub struct Pager {
-    store: Box<dyn PageStore>,
-    codec: Box<dyn PageCodec>,
+    shared: Arc<Shared>,
+    codec: ChecksumCodec,
     cache: Cache,
-    /// Dirty pages of the open transaction pushed out of the cache.
-    spill: HashMap<PageNo, PageRef>,
-    /// The file header as the open transaction sees it (or as committed).
+    /// The file header as this pager sees it (the open transaction's, or
+    /// the snapshot's).
     header: FileHeader,
     txn: Option<Txn>,
+    /// `Some` for a snapshot pager.
+    pin: Option<Pin>,
     change_seq: u64,
     stats: PagerStats,
     /// Scratch image for encoding pages on their way to the store.
     scratch: Box<[u8; PAGE_SIZE]>,
+    /// Set by `close`/`into_store`: nothing left to do on drop.
+    closed: bool,
 }
 
 impl core::fmt::Debug for Pager {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Pager")
-            .field("file", &self.store.name(FileKind::Main))
+            .field("file", &self.shared.main_name)
             .field("header", &self.header)
             .field("in_transaction", &self.txn.is_some())
-            .field("stats", &self.stats())
+            .field("snapshot", &self.pin)
             .finish()
     }
 }
@@ -334,31 +435,34 @@ impl Pager {
     /// Opens the database in `store`. An empty store (zero pages) becomes a
     /// new database with a random id from `env`; otherwise page 0 is read and
     /// checked (magic, version, page size, codec, bounds) and the file must
-    /// be at least as long as its header says.
+    /// be at least as long as its header says. Then the WAL is recovered:
+    /// every complete commit in it counts; what it dropped is in
+    /// [`Pager::recovery_report`].
     pub fn open(store: Box<dyn PageStore>, options: PagerOptions, env: &dyn Env) -> Result<Pager> {
-        if options.cache_pages < MIN_CACHE_PAGES {
+        let name = String::from(store.name(FileKind::Main));
+        if !(MIN_CACHE_PAGES..=MAX_CACHE_PAGES).contains(&options.cache_pages) {
             return Err(Error::invalid(alloc::format!(
-                "open {}: cache of {} pages is too small (at least {MIN_CACHE_PAGES})",
-                store.name(FileKind::Main),
+                "open {name}: a cache of {} pages is out of range ({MIN_CACHE_PAGES} to {MAX_CACHE_PAGES})",
                 options.cache_pages
             )));
         }
-        let codec: Box<dyn PageCodec> = Box::new(ChecksumCodec);
+        let codec = ChecksumCodec;
         let mut scratch = super::page::zeroed_page();
-        let name = store.name(FileKind::Main);
+        let mut store = store;
         let count = store.page_count(FileKind::Main)?;
-        let mut created = false;
-        let header = if count == 0 {
+        let main_header = if count == 0 {
             let mut id = [0u8; 16];
             env.fill_random(&mut id);
-            created = true;
-            FileHeader::new(id)
+            let header = FileHeader::new(id);
+            write_header_page(&codec, &mut *store, &mut scratch, &header)?;
+            store.sync(FileKind::Main)?;
+            header
         } else {
             store.read_page(FileKind::Main, 0, &mut scratch)?;
             // The header is checked before the checksum so that a file that
             // is not a TurDB database at all gets the clearer message.
-            let header = FileHeader::decode(&scratch, name)?;
-            codec.decode(name, 0, &mut scratch)?;
+            let header = FileHeader::decode(&scratch, &name)?;
+            codec.decode(&name, 0, &mut scratch)?;
             if scratch.page_type() != Some(PageType::Meta) {
                 return Err(err!(
                     Corrupt,
@@ -374,32 +478,145 @@ impl Pager {
             }
             header
         };
-        let mut pager = Pager {
-            store,
+        let mut salt = [0u8; 8];
+        env.fill_random(&mut salt);
+        let mut wal = WalState::recover(&*store, &main_header, u64::from_le_bytes(salt))?;
+        wal.synchronous = options.synchronous;
+        wal.autocheckpoint = options.autocheckpoint;
+        let header = wal.header.clone();
+        let wal_name = String::from(store.name(FileKind::Wal));
+        Ok(Pager {
+            shared: Arc::new(Shared {
+                store: Lock::new(store),
+                wal: Lock::new(wal),
+                main_name: name,
+                wal_name,
+            }),
             codec,
             cache: Cache::new(options.cache_pages),
-            spill: HashMap::new(),
             header,
             txn: None,
+            pin: None,
             change_seq: 0,
             stats: PagerStats::default(),
             scratch,
+            closed: false,
+        })
+    }
+
+    /// A read-only pager that sees the database as of the last commit, with
+    /// a cache of its own of `cache_pages` pages. It stays at that commit
+    /// (checkpoints keep its pages) until [`Pager::repin`] or drop.
+    pub fn snapshot(&self, cache_pages: usize) -> Result<Pager> {
+        let cache_pages = cache_pages.clamp(MIN_CACHE_PAGES, MAX_CACHE_PAGES);
+        let (pin, header) = {
+            let mut wal = lock(&self.shared.wal);
+            let mx = wal.pin();
+            let pin = Pin {
+                generation: wal.generation,
+                mx,
+                live: true,
+            };
+            (pin, wal.header.clone())
         };
-        if created {
-            pager.write_header_page()?;
-            pager.store.sync(FileKind::Main)?;
+        Ok(Pager {
+            shared: self.shared.clone(),
+            codec: self.codec,
+            cache: Cache::new(cache_pages),
+            header,
+            txn: None,
+            pin: Some(pin),
+            change_seq: 0,
+            stats: PagerStats::default(),
+            scratch: super::page::zeroed_page(),
+            closed: false,
+        })
+    }
+
+    /// Moves a snapshot to the last commit, keeping the cached pages that
+    /// did not change since its old one.
+    pub fn repin(&mut self) -> Result<()> {
+        let Some(old) = self.pin else {
+            return Err(Error::misuse("repin: not a snapshot"));
+        };
+        let mut wal = lock(&self.shared.wal);
+        if old.live {
+            wal.unpin(old.generation, old.mx);
         }
-        Ok(pager)
+        match wal.changed_since(old.generation, old.mx) {
+            Some(pages) => {
+                for p in pages {
+                    self.cache.remove(p);
+                }
+            }
+            None => self.cache.clear(),
+        }
+        let mx = wal.pin();
+        self.pin = Some(Pin {
+            generation: wal.generation,
+            mx,
+            live: true,
+        });
+        self.header = wal.header.clone();
+        self.change_seq += 1;
+        Ok(())
+    }
+
+    /// Lets go of a snapshot's commit (so checkpoints may pass it) while
+    /// keeping its cache for a later [`Pager::repin`]. Reads fail until then.
+    pub fn unpin(&mut self) {
+        if let Some(pin) = &mut self.pin
+            && pin.live
+        {
+            lock(&self.shared.wal).unpin(pin.generation, pin.mx);
+            pin.live = false;
+        }
+    }
+
+    /// Whether this is a snapshot pager.
+    pub fn is_snapshot(&self) -> bool {
+        self.pin.is_some()
+    }
+
+    /// Whether `other` works on the same database (the writer and its
+    /// snapshots).
+    pub fn same_database(&self, other: &Pager) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
     }
 
     /// The name of the main file, for error messages.
     pub fn file_name(&self) -> &str {
-        self.store.name(FileKind::Main)
+        &self.shared.main_name
     }
 
-    /// The file header as the open transaction sees it.
+    /// The file header as the open transaction (or the snapshot) sees it.
     pub fn header(&self) -> &FileHeader {
         &self.header
+    }
+
+    /// What opening found in the WAL.
+    pub fn recovery_report(&self) -> RecoveryReport {
+        lock(&self.shared.wal).report.clone()
+    }
+
+    /// When commits sync the WAL.
+    pub fn synchronous(&self) -> Synchronous {
+        lock(&self.shared.wal).synchronous
+    }
+
+    /// Sets when commits sync the WAL (`PRAGMA synchronous`).
+    pub fn set_synchronous(&mut self, mode: Synchronous) {
+        lock(&self.shared.wal).synchronous = mode;
+    }
+
+    /// WAL pages after which a commit checkpoints (0: never by itself).
+    pub fn autocheckpoint(&self) -> u32 {
+        lock(&self.shared.wal).autocheckpoint
+    }
+
+    /// Sets the automatic checkpoint threshold in WAL pages.
+    pub fn set_autocheckpoint(&mut self, pages: u32) {
+        lock(&self.shared.wal).autocheckpoint = pages;
     }
 
     /// Changes the file header (inside a transaction; it is written at
@@ -431,11 +648,15 @@ impl Pager {
 
     /// Counters.
     pub fn stats(&self) -> PagerStats {
+        let wal = lock(&self.shared.wal);
         PagerStats {
             cache_capacity: self.cache.capacity,
             cache_len: self.cache.len(),
             cache_peak: self.cache.peak,
-            spilled: self.spill.len(),
+            spilled: self.txn.as_ref().map_or(0, |t| t.spill.len()),
+            wal_frames: wal.frame_count(),
+            wal_pages: wal.end,
+            checkpoints: wal.checkpoints,
             ..self.stats.clone()
         }
     }
@@ -452,9 +673,44 @@ impl Pager {
         self.txn.is_some()
     }
 
-    /// Gives the store back (used by tests to inspect or "crash" it).
-    pub fn into_store(self) -> Box<dyn PageStore> {
-        self.store
+    /// Gives the store back as it is, WAL and all, without a checkpoint
+    /// (tests use it to reopen or inspect a store). Fails while snapshots
+    /// of this database are alive.
+    pub fn into_store(mut self) -> Result<Box<dyn PageStore>> {
+        self.closed = true;
+        let shared = core::mem::replace(&mut self.shared, placeholder_shared());
+        match Arc::try_unwrap(shared) {
+            Ok(s) => Ok(crate::sync::into_inner(s.store)),
+            Err(shared) => {
+                self.shared = shared;
+                Err(Error::misuse(
+                    "into_store: snapshots of this database are still alive",
+                ))
+            }
+        }
+    }
+
+    /// Closes the writer: rolls back an open transaction and, if no snapshot
+    /// is alive, checkpoints everything home and truncates the WAL, so the
+    /// main file alone holds the database. Dropping a pager does the same
+    /// but cannot report errors.
+    pub fn close(mut self) -> Result<()> {
+        self.closed = true;
+        self.close_inner()
+    }
+
+    fn close_inner(&mut self) -> Result<()> {
+        if self.pin.is_some() {
+            self.unpin();
+            return Ok(());
+        }
+        if self.txn.is_some() {
+            self.rollback()?;
+        }
+        if Arc::strong_count(&self.shared) == 1 {
+            self.checkpoint(true)?;
+        }
+        Ok(())
     }
 
     fn check_page_no(&self, no: PageNo, op: &str) -> Result<()> {
@@ -471,6 +727,12 @@ impl Pager {
 
     fn require_txn(&self, op: &str) -> Result<()> {
         if self.txn.is_none() {
+            if self.pin.is_some() {
+                return Err(Error::new(
+                    ErrorKind::ReadOnly,
+                    alloc::format!("{op}: a snapshot of {} is read-only", self.file_name()),
+                ));
+            }
             return Err(Error::misuse(alloc::format!(
                 "{op}: no transaction is open"
             )));
@@ -479,16 +741,12 @@ impl Pager {
     }
 
     /// Reads page `no` (1 ≤ no < page count): the transaction's image if it
-    /// changed the page, else the committed one. Pages read from the store
-    /// are checked by the codec.
+    /// changed the page, else the committed one (as of the snapshot). Pages
+    /// read from the store are checked by the codec.
     pub fn read(&mut self, no: PageNo) -> Result<PageRef> {
         if let Some(f) = self.cache.get(no) {
             self.stats.hits += 1;
             return Ok(f.data.clone());
-        }
-        if let Some(p) = self.spill.get(&no) {
-            self.stats.hits += 1;
-            return Ok(p.clone());
         }
         self.check_page_no(no, "read")?;
         let page = self.load(no)?;
@@ -497,24 +755,70 @@ impl Pager {
         Ok(page)
     }
 
-    /// Reads page `no` from the store and checks it.
+    /// Reads this pager's version of page `no` from the store and checks
+    /// it: a spilled frame of the open transaction, else the newest
+    /// committed WAL frame it may see, else the main file.
     fn load(&mut self, no: PageNo) -> Result<PageRef> {
+        let spilled = self.txn.as_ref().and_then(|t| t.spill.get(&no).copied());
+        self.load_from(no, spilled)
+    }
+
+    fn load_from(&mut self, no: PageNo, spilled: Option<u32>) -> Result<PageRef> {
         let mut page = new_page();
         let buf = Arc::get_mut(&mut page).ok_or_else(|| Error::internal("fresh page is shared"))?;
-        match self.store.page_view(FileKind::Main, no) {
-            Some(view) => buf.copy_from_slice(view),
-            None => self.store.read_page(FileKind::Main, no, buf)?,
+        let shared = &*self.shared;
+        // The WAL state stays locked across the store read: a checkpoint
+        // may not start a generation between finding a frame and reading it.
+        let wal = lock(&shared.wal);
+        let src = match (spilled, self.pin) {
+            (Some(f), _) => Some(f),
+            (None, _) if wal.is_empty() => None,
+            (None, None) => wal.lookup(no, wal.end),
+            (None, Some(pin)) => {
+                if !pin.live {
+                    return Err(Error::misuse(alloc::format!(
+                        "read page {no} of {}: the snapshot is not pinned",
+                        shared.main_name
+                    )));
+                }
+                let mx = wal
+                    .current_snapshot(pin.generation, pin.mx)
+                    .ok_or_else(|| {
+                        Error::internal(alloc::format!(
+                            "read page {no} of {}: the snapshot's commit is gone from the WAL",
+                            shared.main_name
+                        ))
+                    })?;
+                wal.lookup(no, mx)
+            }
+        };
+        {
+            let store = lock(&shared.store);
+            match src {
+                Some(f) => store.read_page(FileKind::Wal, f, buf)?,
+                None => match store.page_view(FileKind::Main, no) {
+                    Some(view) => buf.copy_from_slice(view),
+                    None => store.read_page(FileKind::Main, no, buf)?,
+                },
+            }
         }
-        self.codec
-            .decode(self.store.name(FileKind::Main), no, buf)?;
+        drop(wal);
+        let checked = match src {
+            None => self.codec.decode(&shared.main_name, no, buf),
+            Some(f) => self
+                .codec
+                .decode(&shared.wal_name, no, buf)
+                .map_err(|e| e.context(alloc::format!("the image at WAL page {f}"))),
+        };
+        checked?;
         self.stats.reads += 1;
         Ok(page)
     }
 
-    /// Resizes the page cache to `pages` frames (at least
-    /// [`MIN_CACHE_PAGES`]), evicting down to the new size at once.
+    /// Resizes the page cache to `pages` frames (within [`MIN_CACHE_PAGES`]
+    /// and [`MAX_CACHE_PAGES`]), evicting down to the new size at once.
     pub fn set_cache_capacity(&mut self, pages: usize) -> Result<()> {
-        self.cache.capacity = pages.max(MIN_CACHE_PAGES);
+        self.cache.capacity = pages.clamp(MIN_CACHE_PAGES, MAX_CACHE_PAGES);
         while self.cache.len() > self.cache.capacity {
             self.evict_one()?;
         }
@@ -530,21 +834,95 @@ impl Pager {
     }
 
     fn evict_one(&mut self) -> Result<()> {
-        {
-            let victim = self
-                .cache
-                .victim()
-                .ok_or_else(|| Error::internal("full cache has no frames"))?;
-            let (data, dirty) = self
-                .cache
-                .remove(victim)
-                .ok_or_else(|| Error::internal("victim not in cache"))?;
-            self.stats.evictions += 1;
-            if dirty {
-                self.spill.insert(victim, data);
+        let victim = self
+            .cache
+            .victim()
+            .ok_or_else(|| Error::internal("full cache has no frames"))?;
+        let dirty = self
+            .cache
+            .map
+            .get(&victim)
+            .is_some_and(|&s| self.cache.frames[s as usize].dirty);
+        if dirty {
+            // Every frame is dirty: write them all to the WAL at once (one
+            // segment), after which they are clean and evictable.
+            return self.spill_dirty();
+        }
+        self.cache
+            .remove(victim)
+            .ok_or_else(|| Error::internal("victim not in cache"))?;
+        self.stats.evictions += 1;
+        Ok(())
+    }
+
+    /// Writes the cache's dirty frames to the WAL as an uncommitted segment
+    /// and marks them clean.
+    fn spill_dirty(&mut self) -> Result<()> {
+        let mut dirty = self.cache.frames_dirty();
+        dirty.sort_unstable();
+        dirty.truncate(SEGMENT_CAPACITY);
+        let pages: Vec<(PageNo, PageRef)> = dirty
+            .iter()
+            .filter_map(|&no| {
+                let slot = *self.cache.map.get(&no)?;
+                Some((no, self.cache.frames[slot as usize].data.clone()))
+            })
+            .collect();
+        let written = self.write_segment(&pages, None)?;
+        for (no, pos) in written {
+            if let Some(t) = self.txn.as_mut() {
+                t.spill.insert(no, pos);
+            }
+            if let Some(&slot) = self.cache.map.get(&no) {
+                self.cache.frames[slot as usize].dirty = false;
             }
         }
         Ok(())
+    }
+
+    /// Appends one segment of the open transaction to the WAL: the images
+    /// of `pages`, then the segment page (a commit segment if `commit` is
+    /// the header to commit). Returns where each image went.
+    fn write_segment(
+        &mut self,
+        pages: &[(PageNo, PageRef)],
+        commit: Option<&FileHeader>,
+    ) -> Result<Vec<(PageNo, u32)>> {
+        let txn = self
+            .txn
+            .as_mut()
+            .ok_or_else(|| Error::internal("write a WAL segment outside a transaction"))?;
+        let scratch = &mut self.scratch;
+        let mut store = lock(&self.shared.store);
+        if txn.need_wal_header {
+            encode_header(scratch, &self.header.database_id, txn.salt, txn.generation);
+            store.write_page(FileKind::Wal, 0, scratch)?;
+            self.stats.writes += 1;
+            txn.need_wal_header = false;
+        }
+        let at = txn.pos;
+        let mut entries = Vec::with_capacity(pages.len());
+        let mut placed = Vec::with_capacity(pages.len());
+        for (i, (no, image)) in pages.iter().enumerate() {
+            scratch.copy_from_slice(&image[..]);
+            self.codec.encode(*no, scratch);
+            let pos = at + 1 + i as u32;
+            store.write_page(FileKind::Wal, pos, scratch)?;
+            self.stats.writes += 1;
+            entries.push((*no, image_hash(scratch)));
+            placed.push((*no, pos));
+        }
+        let chain = encode_segment(scratch, txn.seq, txn.salt, txn.chain, &entries, commit);
+        store.write_page(FileKind::Wal, at, scratch)?;
+        self.stats.writes += 1;
+        txn.chain = chain;
+        txn.seq += 1;
+        txn.pos = at + 1 + pages.len() as u32;
+        for &(no, pos) in &placed {
+            txn.last_written.insert(no, pos);
+        }
+        txn.frames.extend_from_slice(&placed);
+        Ok(placed)
     }
 
     /// The transaction's writable image of page `no`, for changing it in
@@ -562,26 +940,36 @@ impl Pager {
         Ok(Arc::make_mut(&mut self.cache.frames[slot as usize].data))
     }
 
+    /// What page `no` is in the transaction right now, for a savepoint.
+    fn state_of(&self, no: PageNo) -> Before {
+        if let Some(&slot) = self.cache.map.get(&no) {
+            let f = &self.cache.frames[slot as usize];
+            if f.dirty {
+                return Before::Image(f.data.clone());
+            }
+        }
+        match self.txn.as_ref().and_then(|t| t.spill.get(&no)) {
+            Some(&pos) => Before::Spilled(pos),
+            None => Before::Committed,
+        }
+    }
+
     /// Brings page `no` into the cache as a dirty frame, recording its
     /// previous state for the innermost savepoint.
     fn ensure_dirty_frame(&mut self, no: PageNo) -> Result<()> {
+        let before = self.state_of(no);
+        self.note_before(no, before);
         if let Some(f) = self.cache.get(no) {
-            let (dirty, data) = (f.dirty, f.data.clone());
             f.dirty = true;
-            self.note_before(no, dirty.then_some(data));
             return Ok(());
         }
-        let (data, dirty) = match self.spill.remove(&no) {
-            Some(p) => (p, true),
-            None => (self.load(no)?, false),
-        };
-        self.note_before(no, dirty.then(|| data.clone()));
+        let data = self.load(no)?;
         self.make_room()?;
         self.cache.insert(no, data, true);
         Ok(())
     }
 
-    fn note_before(&mut self, no: PageNo, before: Option<PageRef>) {
+    fn note_before(&mut self, no: PageNo, before: Before) {
         if let Some(sp) = self.txn.as_mut().and_then(|t| t.savepoints.last_mut()) {
             sp.before.entry(no).or_insert(before);
         }
@@ -645,11 +1033,9 @@ impl Pager {
     /// Replaces whatever the transaction had for `no` with a zeroed page of
     /// type `ty` (a dirty frame), remembering the old state for savepoints.
     fn install_fresh(&mut self, no: PageNo, ty: PageType) -> Result<()> {
-        let prior = match self.cache.remove(no) {
-            Some((data, dirty)) => dirty.then_some(data),
-            None => self.spill.remove(&no),
-        };
-        self.note_before(no, prior);
+        let before = self.state_of(no);
+        self.note_before(no, before);
+        self.cache.remove(no);
         let mut page = new_page();
         let buf = Arc::get_mut(&mut page).ok_or_else(|| Error::internal("fresh page is shared"))?;
         init_page_header(buf, ty, no);
@@ -678,11 +1064,12 @@ impl Pager {
         };
         if room {
             // The freed page's image is dropped: nobody reads a free page.
-            let prior = match self.cache.remove(no) {
-                Some((data, dirty)) => dirty.then_some(data),
-                None => self.spill.remove(&no),
-            };
-            self.note_before(no, prior);
+            let before = self.state_of(no);
+            self.note_before(no, before);
+            self.cache.remove(no);
+            if let Some(t) = self.txn.as_mut() {
+                t.spill.remove(&no);
+            }
             let page = self.write(head)?;
             let n = page.count() as usize;
             put_u32(page, PAGE_HEADER_SIZE + 4 * n, no);
@@ -699,12 +1086,28 @@ impl Pager {
 
     /// Starts a write transaction.
     pub fn begin(&mut self) -> Result<()> {
+        if self.pin.is_some() {
+            return Err(Error::new(
+                ErrorKind::ReadOnly,
+                alloc::format!("begin: a snapshot of {} is read-only", self.file_name()),
+            ));
+        }
         if self.txn.is_some() {
             return Err(Error::misuse("begin: a transaction is already open"));
         }
+        let wal = lock(&self.shared.wal);
         self.txn = Some(Txn {
             begin_header: self.header.clone(),
             savepoints: Vec::new(),
+            spill: HashMap::new(),
+            last_written: HashMap::new(),
+            frames: Vec::new(),
+            pos: wal.end,
+            chain: wal.chain,
+            seq: wal.seq,
+            salt: wal.salt,
+            generation: wal.generation,
+            need_wal_header: !wal.header_written,
         });
         Ok(())
     }
@@ -781,10 +1184,20 @@ impl Pager {
             let Some(sp) = sp else { break };
             for (no, before) in sp.before {
                 self.cache.remove(no);
-                self.spill.remove(&no);
-                if let Some(image) = before {
-                    self.make_room()?;
-                    self.cache.insert(no, image, true);
+                if let Some(t) = self.txn.as_mut() {
+                    t.spill.remove(&no);
+                }
+                match before {
+                    Before::Committed => {}
+                    Before::Spilled(pos) => {
+                        if let Some(t) = self.txn.as_mut() {
+                            t.spill.insert(no, pos);
+                        }
+                    }
+                    Before::Image(image) => {
+                        self.make_room()?;
+                        self.cache.insert(no, image, true);
+                    }
                 }
             }
             self.header = sp.header;
@@ -796,7 +1209,8 @@ impl Pager {
     }
 
     /// Abandons the transaction: every page it changed goes back to its
-    /// committed image.
+    /// committed image. Nothing it wrote to the WAL was committed; the next
+    /// transaction writes over it.
     pub fn rollback(&mut self) -> Result<()> {
         let txn = self
             .txn
@@ -804,70 +1218,200 @@ impl Pager {
             .ok_or_else(|| Error::misuse("rollback: no transaction is open"))?;
         self.change_seq += 1;
         self.header = txn.begin_header;
-        self.spill.clear();
-        let dirty: Vec<PageNo> = self.cache.frames_dirty();
-        for no in dirty {
+        for no in self.cache.frames_dirty() {
             self.cache.remove(no);
+        }
+        // Clean frames of spilled pages hold the transaction's version.
+        for no in txn.spill.keys() {
+            self.cache.remove(*no);
         }
         Ok(())
     }
 
-    /// Commits the transaction: writes every changed page and the header,
-    /// then syncs. On error the transaction stays open (roll it back).
+    /// Commits the transaction: appends its pages and a commit record to
+    /// the WAL and syncs it (per `synchronous`). On error the transaction
+    /// stays open (roll it back). Checkpoints afterwards if the WAL has
+    /// grown past the threshold.
     pub fn commit(&mut self) -> Result<()> {
         self.require_txn("commit")?;
-        let mut dirty: Vec<PageNo> = self.cache.frames_dirty();
-        dirty.extend(self.spill.keys().copied());
+        let mut dirty = self.cache.frames_dirty();
         dirty.sort_unstable();
+        let mut pages: Vec<(PageNo, PageRef)> = Vec::with_capacity(dirty.len());
         for &no in &dirty {
-            let image = match self.cache.map.get(&no) {
-                Some(&slot) => self.cache.frames[slot as usize].data.clone(),
-                None => self
-                    .spill
-                    .get(&no)
-                    .cloned()
-                    .ok_or_else(|| Error::internal("dirty page vanished"))?,
-            };
-            self.scratch.copy_from_slice(&image[..]);
-            self.codec.encode(no, &mut self.scratch);
-            self.store.write_page(FileKind::Main, no, &self.scratch)?;
-            self.stats.writes += 1;
+            let slot = *self
+                .cache
+                .map
+                .get(&no)
+                .ok_or_else(|| Error::internal("dirty page vanished"))?;
+            pages.push((no, self.cache.frames[slot as usize].data.clone()));
         }
-        // Pages allocated and freed again in this transaction were never
-        // written; the file must still be as long as the header says.
-        if self.store.page_count(FileKind::Main)? < self.header.page_count {
-            self.store
-                .truncate(FileKind::Main, self.header.page_count)?;
+        let (stale, begin_count, unchanged) = {
+            let txn = self
+                .txn
+                .as_ref()
+                .ok_or_else(|| Error::internal("txn vanished"))?;
+            let dirty_set: HashSet<PageNo> = dirty.iter().copied().collect();
+            let mut stale: Vec<(PageNo, Option<u32>)> = txn
+                .last_written
+                .iter()
+                .filter(|(no, pos)| !dirty_set.contains(*no) && txn.spill.get(*no) != Some(*pos))
+                .map(|(&no, _)| (no, txn.spill.get(&no).copied()))
+                .collect();
+            stale.sort_unstable();
+            let unchanged =
+                dirty.is_empty() && txn.last_written.is_empty() && self.header == txn.begin_header;
+            (stale, txn.begin_header.page_count, unchanged)
+        };
+        if unchanged {
+            self.txn = None;
+            self.change_seq += 1;
+            return Ok(());
+        }
+        for (no, spilled) in stale {
+            match spilled {
+                Some(pos) => pages.push((no, self.load_from(no, Some(pos))?)),
+                None if no < begin_count => pages.push((no, self.load_from(no, None)?)),
+                // Allocated by this transaction and given up again: its
+                // content does not matter.
+                None => {}
+            }
         }
         self.header.commit_counter += 1;
-        if let Err(e) = self
-            .write_header_page()
-            .and_then(|()| self.store.sync(FileKind::Main))
-        {
+        let header = self.header.clone();
+        let written = self.write_commit(&pages, &header);
+        if let Err(e) = written {
             self.header.commit_counter -= 1;
             return Err(e);
+        }
+        let txn = self
+            .txn
+            .take()
+            .ok_or_else(|| Error::internal("txn vanished"))?;
+        {
+            let mut wal = lock(&self.shared.wal);
+            wal.publish(&txn.frames, txn.pos, txn.chain, txn.seq, header);
+            wal.header_written = true;
         }
         for &no in &dirty {
             if let Some(&slot) = self.cache.map.get(&no) {
                 self.cache.frames[slot as usize].dirty = false;
             }
         }
-        self.spill.clear();
-        self.txn = None;
         self.stats.commits += 1;
         self.change_seq += 1;
+        let (threshold, end) = {
+            let wal = lock(&self.shared.wal);
+            (wal.autocheckpoint, wal.end)
+        };
+        if threshold > 0 && end > threshold {
+            // The commit stands whatever happens here; a failed checkpoint
+            // leaves the frames in the WAL, where they are read from.
+            let _ = self.checkpoint(false);
+        }
         Ok(())
     }
 
-    fn write_header_page(&mut self) -> Result<()> {
-        let page = &mut self.scratch;
-        page.fill(0);
-        init_page_header(page, PageType::Meta, 0);
-        self.header.encode(page);
-        self.codec.encode(0, page);
-        self.store.write_page(FileKind::Main, 0, page)?;
-        self.stats.writes += 1;
+    /// Writes the commit's segments and syncs the WAL as `synchronous` says.
+    fn write_commit(&mut self, pages: &[(PageNo, PageRef)], header: &FileHeader) -> Result<()> {
+        let mut chunks = pages.chunks(SEGMENT_CAPACITY).peekable();
+        if chunks.peek().is_none() {
+            self.write_segment(&[], Some(header))?;
+        }
+        while let Some(chunk) = chunks.next() {
+            let last = chunks.peek().is_none();
+            self.write_segment(chunk, last.then_some(header))?;
+        }
+        let mode = lock(&self.shared.wal).synchronous;
+        if mode == Synchronous::Full {
+            lock(&self.shared.store).sync(FileKind::Wal)?;
+        } else {
+            lock(&self.shared.wal).unsynced = true;
+        }
         Ok(())
+    }
+
+    /// Copies committed frames home to the main file, as far as the oldest
+    /// snapshot allows, and starts a new WAL generation when all are home
+    /// and no snapshot needs the WAL. With `truncate`, a WAL that restarts
+    /// is also cut to nothing. Not inside a transaction.
+    pub fn checkpoint(&mut self, truncate: bool) -> Result<CheckpointResult> {
+        if self.pin.is_some() {
+            return Err(Error::new(
+                ErrorKind::ReadOnly,
+                alloc::format!(
+                    "checkpoint: a snapshot of {} is read-only",
+                    self.file_name()
+                ),
+            ));
+        }
+        if self.txn.is_some() {
+            return Err(Error::new(
+                ErrorKind::Busy,
+                alloc::format!(
+                    "checkpoint {}: a write transaction is open",
+                    self.file_name()
+                ),
+            ));
+        }
+        let shared = self.shared.clone();
+        let mut wal = lock(&shared.wal);
+        let mut result = CheckpointResult {
+            busy: false,
+            log_pages: wal.end,
+            copied: 0,
+        };
+        let limit = wal.checkpoint_limit();
+        result.busy = limit < wal.end;
+        if limit > wal.backfilled {
+            let header = wal
+                .header_at(limit)
+                .cloned()
+                .ok_or_else(|| Error::internal("checkpoint: no commit ends at the limit"))?;
+            let frames = wal.frames_to_copy(limit);
+            let mut store = lock(&shared.store);
+            if wal.unsynced {
+                // NORMAL: the WAL becomes durable before the main file
+                // changes, so a crash never mixes states.
+                store.sync(FileKind::Wal)?;
+                wal.unsynced = false;
+            }
+            let scratch = &mut self.scratch;
+            for (no, pos) in frames {
+                if no >= header.page_count {
+                    continue;
+                }
+                store.read_page(FileKind::Wal, pos, scratch)?;
+                store.write_page(FileKind::Main, no, scratch)?;
+                self.stats.writes += 1;
+                result.copied += 1;
+            }
+            if store.page_count(FileKind::Main)? < header.page_count {
+                store.truncate(FileKind::Main, header.page_count)?;
+            }
+            write_header_page(&self.codec, &mut **store, scratch, &header)?;
+            self.stats.writes += 1;
+            if wal.synchronous != Synchronous::Off {
+                store.sync(FileKind::Main)?;
+            }
+            wal.backfilled = limit;
+            wal.checkpoints += 1;
+        }
+        if wal.can_restart() {
+            let restart = wal.end > 1;
+            if restart {
+                wal.restart();
+            }
+            let big = wal.file_pages > wal.autocheckpoint.saturating_mul(2).saturating_add(64);
+            if (truncate || big) && wal.file_pages > 0 {
+                lock(&shared.store).truncate(FileKind::Wal, 0)?;
+                if truncate && wal.synchronous != Synchronous::Off {
+                    lock(&shared.store).sync(FileKind::Wal)?;
+                }
+                wal.file_pages = 0;
+                wal.header_written = false;
+            }
+        }
+        Ok(result)
     }
 
     /// Reads every page of the file through the codec and checks the free
@@ -949,6 +1493,40 @@ impl Pager {
     }
 }
 
+impl Drop for Pager {
+    fn drop(&mut self) {
+        if !self.closed {
+            // A closing writer checkpoints; its errors cannot be reported
+            // here, and the WAL still holds every commit if it fails.
+            let _ = self.close_inner();
+        }
+    }
+}
+
+/// Writes page 0 with `header` through the codec.
+fn write_header_page(
+    codec: &ChecksumCodec,
+    store: &mut dyn PageStore,
+    scratch: &mut [u8; PAGE_SIZE],
+    header: &FileHeader,
+) -> Result<()> {
+    scratch.fill(0);
+    init_page_header(scratch, PageType::Meta, 0);
+    header.encode(scratch);
+    codec.encode(0, scratch);
+    store.write_page(FileKind::Main, 0, scratch)
+}
+
+/// A stand-in for a pager's shared state once its store was taken.
+fn placeholder_shared() -> Arc<Shared> {
+    Arc::new(Shared {
+        store: Lock::new(Box::new(MemoryStore::new())),
+        wal: Lock::new(WalState::placeholder()),
+        main_name: String::new(),
+        wal_name: String::new(),
+    })
+}
+
 impl Cache {
     fn frames_dirty(&self) -> Vec<PageNo> {
         self.map
@@ -957,5 +1535,14 @@ impl Cache {
             .filter(|f| f.dirty)
             .map(|f| f.no)
             .collect()
+    }
+
+    fn clear(&mut self) {
+        let dirty = self.frames_dirty();
+        debug_assert!(dirty.is_empty(), "clear a cache with dirty frames");
+        let all: Vec<PageNo> = self.map.keys().copied().collect();
+        for no in all {
+            self.remove(no);
+        }
     }
 }

@@ -1,0 +1,646 @@
+//! The write-ahead log: its format, recovery, and the index of committed
+//! frames that the pager reads through.
+//!
+//! A commit never writes the main file. It appends the images of every page
+//! it changed to the WAL (`<main>-wal`), then a commit record, and syncs the
+//! WAL once; the commit is durable when that sync returns. Readers look a
+//! page up in the WAL first (the newest committed frame their snapshot may
+//! see) and fall back to the main file. A *checkpoint* copies committed
+//! frames home to the main file and, once every frame is home and no reader
+//! still needs the WAL, starts a new *generation*: the WAL is reused from its
+//! start under a new salt.
+//!
+//! # Format
+//!
+//! The WAL is a file of 16 KiB pages like every file of a database (the
+//! [`PageStore`] is page-granular). Page 0 is the WAL header; after it come
+//! *segments*: a segment page that describes up to [`SEGMENT_CAPACITY`]
+//! page images, followed by those images, each the page exactly as it
+//! would be written to the main file (encoded by the page codec).
+//!
+//! WAL header (WAL page 0):
+//!
+//! ```text
+//! offset size field
+//!      0    8 magic "TurDBwal"
+//!      8    2 WAL format version (1)
+//!     10    2 reserved (0)
+//!     12    4 page size (16384)
+//!     16   16 database id (the main file's; a WAL of another database is ignored)
+//!     32    8 salt of this generation
+//!     40    8 generation number
+//!     48    8 xxh3-64 of bytes 0..48
+//! ```
+//!
+//! Segment page:
+//!
+//! ```text
+//! offset size field
+//!      0    8 tag "TurDBseg"
+//!      8    4 sequence number of the segment in its generation (0, 1, ...)
+//!     12    4 n: number of page images that follow (at most SEGMENT_CAPACITY)
+//!     16  128 commit segments: the file header as of this commit (the layout
+//!             of page 0's file header, at the same offset); zeros otherwise
+//!    144    8 salt of the generation
+//!    152    8 chain: xxh3-64 of bytes 0..152 and 160..168+12n, seeded with
+//!             the previous segment's chain (the salt for segment 0)
+//!    160    4 flags: bit 0 set = this segment ends a transaction (commit)
+//!    164    4 reserved (0)
+//!    168 12·n per image: page number (u32), xxh3-64 of the image (u64)
+//! ```
+//!
+//! A transaction writes one or more segments: the ones its dirty pages
+//! spilled to while it ran (no commit flag), then the final one (commit flag,
+//! file header). The images of all its segments form the commit; where a page
+//! appears twice, the later image wins. Recovery reads segments from WAL
+//! page 1 while each one checks out — tag, salt, sequence, chain, and every
+//! image's hash — and keeps the transactions that reached their commit
+//! segment. The first segment that fails ends the log: a torn write, a stale
+//! segment of an earlier generation (another salt, and a chain that does not
+//! link), the uncommitted tail of a transaction, or garbage. Recovery says
+//! what it dropped in a [`RecoveryReport`].
+//!
+//! # Invariants
+//!
+//! - Committed frames lie below `end`; a writer's uncommitted segments go at
+//!   `end` and beyond, where no reader looks.
+//! - A reader's snapshot is a commit end `mx`: it sees, for each page, the
+//!   newest frame below `mx`, else the main file. So the main file may only
+//!   receive frames below the oldest live snapshot (`checkpoint_limit`), or
+//!   it would change pages under that snapshot.
+//! - A new generation starts only when every frame is home and every live
+//!   snapshot is at `end` (those snapshots then read the main file, which
+//!   holds exactly their state).
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use hashbrown::HashMap;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+
+use super::page::{
+    FILE_HEADER_OFFSET, FileHeader, PAGE_SIZE, PageNo, get_u32, get_u64, put_u16, put_u32, put_u64,
+};
+use super::{FileKind, PageStore};
+use crate::{Result, err};
+
+/// The WAL header's magic number.
+pub const WAL_MAGIC: [u8; 8] = *b"TurDBwal";
+/// The WAL format version.
+pub const WAL_VERSION: u16 = 1;
+/// A segment page's tag.
+pub const SEGMENT_TAG: [u8; 8] = *b"TurDBseg";
+
+const WH_VERSION: usize = 8;
+const WH_PAGE_SIZE: usize = 12;
+const WH_DATABASE_ID: usize = 16;
+const WH_SALT: usize = 32;
+const WH_GENERATION: usize = 40;
+const WH_CHECKSUM: usize = 48;
+
+const SG_SEQ: usize = 8;
+const SG_COUNT: usize = 12;
+const SG_SALT: usize = 144;
+const SG_CHAIN: usize = 152;
+const SG_FLAGS: usize = 160;
+const SG_ENTRIES: usize = 168;
+const SG_ENTRY: usize = 12;
+
+/// Segment flag: the segment ends a transaction.
+const FLAG_COMMIT: u32 = 1;
+
+/// Page images one segment page can describe.
+pub const SEGMENT_CAPACITY: usize = (PAGE_SIZE - SG_ENTRIES) / SG_ENTRY;
+
+/// Marks a WAL position that holds a segment page, not an image.
+const NOT_AN_IMAGE: PageNo = PageNo::MAX;
+
+/// The hash that binds an image to its segment.
+pub fn image_hash(image: &[u8; PAGE_SIZE]) -> u64 {
+    xxh3_64(image)
+}
+
+/// The next generation's salt: different from every earlier one in
+/// practice, and derived so that no randomness is needed after open.
+fn next_salt(salt: u64, generation: u64) -> u64 {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&salt.to_le_bytes());
+    b[8..].copy_from_slice(&generation.to_le_bytes());
+    xxh3_64_with_seed(&b, 0x5475_7244_4277_616c)
+}
+
+/// Writes the WAL header page for a generation.
+pub fn encode_header(
+    buf: &mut [u8; PAGE_SIZE],
+    database_id: &[u8; 16],
+    salt: u64,
+    generation: u64,
+) {
+    buf.fill(0);
+    buf[..8].copy_from_slice(&WAL_MAGIC);
+    put_u16(buf, WH_VERSION, WAL_VERSION);
+    put_u32(buf, WH_PAGE_SIZE, PAGE_SIZE as u32);
+    buf[WH_DATABASE_ID..WH_DATABASE_ID + 16].copy_from_slice(database_id);
+    put_u64(buf, WH_SALT, salt);
+    put_u64(buf, WH_GENERATION, generation);
+    let sum = xxh3_64(&buf[..WH_CHECKSUM]);
+    put_u64(buf, WH_CHECKSUM, sum);
+}
+
+/// What a valid WAL header says.
+struct WalHeader {
+    database_id: [u8; 16],
+    salt: u64,
+    generation: u64,
+}
+
+fn decode_header(buf: &[u8; PAGE_SIZE]) -> core::result::Result<WalHeader, &'static str> {
+    if buf[..8] != WAL_MAGIC {
+        return Err("no WAL magic number");
+    }
+    if get_u64(buf, WH_CHECKSUM) != xxh3_64(&buf[..WH_CHECKSUM]) {
+        return Err("the WAL header's checksum does not match (torn or damaged)");
+    }
+    if u16::from_le_bytes([buf[WH_VERSION], buf[WH_VERSION + 1]]) != WAL_VERSION {
+        return Err("unknown WAL format version");
+    }
+    if get_u32(buf, WH_PAGE_SIZE) != PAGE_SIZE as u32 {
+        return Err("the WAL's page size is not 16384");
+    }
+    let mut database_id = [0u8; 16];
+    database_id.copy_from_slice(&buf[WH_DATABASE_ID..WH_DATABASE_ID + 16]);
+    Ok(WalHeader {
+        database_id,
+        salt: get_u64(buf, WH_SALT),
+        generation: get_u64(buf, WH_GENERATION),
+    })
+}
+
+/// The chain value of a segment page whose fields are filled in.
+fn segment_chain(buf: &[u8; PAGE_SIZE], prev: u64) -> u64 {
+    let n = (get_u32(buf, SG_COUNT) as usize).min(SEGMENT_CAPACITY);
+    let first = xxh3_64_with_seed(&buf[..SG_CHAIN], prev);
+    xxh3_64_with_seed(&buf[SG_FLAGS..SG_ENTRIES + SG_ENTRY * n], first)
+}
+
+/// Fills in a segment page. `entries` are (page number, image hash);
+/// `header` is the commit's file header, for a commit segment. Returns the
+/// segment's chain value.
+pub fn encode_segment(
+    buf: &mut [u8; PAGE_SIZE],
+    seq: u32,
+    salt: u64,
+    prev_chain: u64,
+    entries: &[(PageNo, u64)],
+    commit: Option<&FileHeader>,
+) -> u64 {
+    debug_assert!(entries.len() <= SEGMENT_CAPACITY);
+    buf.fill(0);
+    buf[..8].copy_from_slice(&SEGMENT_TAG);
+    put_u32(buf, SG_SEQ, seq);
+    put_u32(buf, SG_COUNT, entries.len() as u32);
+    if let Some(h) = commit {
+        h.encode(buf);
+        put_u32(buf, SG_FLAGS, FLAG_COMMIT);
+    }
+    put_u64(buf, SG_SALT, salt);
+    for (i, &(no, hash)) in entries.iter().enumerate() {
+        let at = SG_ENTRIES + SG_ENTRY * i;
+        put_u32(buf, at, no);
+        put_u64(buf, at + 4, hash);
+    }
+    let chain = segment_chain(buf, prev_chain);
+    put_u64(buf, SG_CHAIN, chain);
+    chain
+}
+
+/// What recovery found in the WAL when the database opened.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecoveryReport {
+    /// Transactions replayed from the WAL.
+    pub commits: u64,
+    /// Page images those transactions hold.
+    pub frames: u64,
+    /// WAL pages after the last complete commit that were not replayed.
+    pub dropped_pages: u32,
+    /// Why the log ended where it did, when it ended before the file did
+    /// (a torn or partial tail, uncommitted frames, a WAL of another
+    /// database, a damaged header); `None` when nothing was dropped.
+    pub note: Option<String>,
+}
+
+/// Whether commits sync the WAL (`PRAGMA synchronous`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Synchronous {
+    /// Never sync (a crash of the machine may lose or damage anything
+    /// since the last checkpoint of the operating system's cache).
+    Off,
+    /// Sync the WAL before each checkpoint, not at each commit: a power cut
+    /// may lose the last commits, never corrupt the database.
+    Normal,
+    /// Sync the WAL at every commit: durable when commit returns.
+    #[default]
+    Full,
+}
+
+/// The WAL as the pager sees it: where committed frames are, the
+/// generation, the live snapshots. Shared (behind a lock) by the writer and
+/// every snapshot reader of one database.
+#[derive(Debug)]
+pub struct WalState {
+    pub database_id: [u8; 16],
+    pub salt: u64,
+    pub generation: u64,
+    /// Whether WAL page 0 holds this generation's header.
+    pub header_written: bool,
+    /// Chain value and sequence number after the last committed segment.
+    pub chain: u64,
+    pub seq: u32,
+    /// WAL position just past the last commit (1 when the WAL is empty).
+    pub end: u32,
+    /// `end` of the previous generation when this one began (so a snapshot
+    /// taken there knows it now reads the main file).
+    pub prev_end: u32,
+    /// Committed frames per page, ascending WAL positions.
+    index: HashMap<PageNo, Vec<u32>>,
+    /// For each WAL position below `end`: the page its image holds, or
+    /// `NOT_AN_IMAGE` for a segment page.
+    frame_pages: Vec<PageNo>,
+    /// Each commit of this generation: its end and its file header.
+    commits: Vec<(u32, FileHeader)>,
+    /// Frames below this position are in the main file.
+    pub backfilled: u32,
+    /// The file header of the last commit (or of the main file).
+    pub header: FileHeader,
+    /// Live snapshots of this generation: commit end → how many.
+    readers: BTreeMap<u32, u32>,
+    /// Pages the WAL file has (as far as this process wrote or found it).
+    pub file_pages: u32,
+    /// Commits written since the WAL was last synced.
+    pub unsynced: bool,
+    pub synchronous: Synchronous,
+    /// Checkpoint automatically once `end` passes this many pages (0: never).
+    pub autocheckpoint: u32,
+    pub report: RecoveryReport,
+    /// Checkpoints run (for tests and `PRAGMA`s).
+    pub checkpoints: u64,
+}
+
+impl WalState {
+    /// The WAL of a database whose main file says `main`: read from
+    /// `store` and checked segment by segment.
+    pub fn recover(store: &dyn PageStore, main: &FileHeader, fresh_salt: u64) -> Result<WalState> {
+        let mut st = WalState {
+            database_id: main.database_id,
+            salt: fresh_salt,
+            generation: 1,
+            header_written: false,
+            chain: fresh_salt,
+            seq: 0,
+            end: 1,
+            prev_end: 1,
+            index: HashMap::new(),
+            frame_pages: alloc::vec![NOT_AN_IMAGE],
+            commits: Vec::new(),
+            backfilled: 1,
+            header: main.clone(),
+            readers: BTreeMap::new(),
+            file_pages: store.page_count(FileKind::Wal)?,
+            unsynced: false,
+            synchronous: Synchronous::Full,
+            autocheckpoint: 1000,
+            report: RecoveryReport::default(),
+            checkpoints: 0,
+        };
+        if st.file_pages == 0 {
+            return Ok(st);
+        }
+        let name = store.name(FileKind::Wal);
+        let mut buf = super::page::zeroed_page();
+        store.read_page(FileKind::Wal, 0, &mut buf)?;
+        let wh = match decode_header(&buf) {
+            Ok(h) if h.database_id == main.database_id => h,
+            Ok(_) => {
+                st.drop_all(alloc::format!(
+                    "{name} belongs to another database (its database id differs from the main file's); it was ignored"
+                ));
+                return Ok(st);
+            }
+            Err(why) => {
+                st.drop_all(alloc::format!("{name}: {why}; the WAL was ignored"));
+                return Ok(st);
+            }
+        };
+        st.salt = wh.salt;
+        st.generation = wh.generation;
+        st.chain = wh.salt;
+        st.header_written = true;
+
+        let mut img = super::page::zeroed_page();
+        let mut pos = 1u32;
+        let mut chain = st.chain;
+        let mut seq = 0u32;
+        let mut pending: Vec<(PageNo, u32)> = Vec::new();
+        let stop = loop {
+            if pos >= st.file_pages {
+                break None;
+            }
+            store.read_page(FileKind::Wal, pos, &mut buf)?;
+            if buf[..8] != SEGMENT_TAG {
+                break Some(alloc::format!("no segment at WAL page {pos}"));
+            }
+            if get_u64(&buf[..], SG_SALT) != st.salt {
+                break Some(alloc::format!(
+                    "the segment at WAL page {pos} is from an earlier generation"
+                ));
+            }
+            let n = get_u32(&buf[..], SG_COUNT) as usize;
+            if get_u32(&buf[..], SG_SEQ) != seq || n > SEGMENT_CAPACITY {
+                break Some(alloc::format!(
+                    "the segment at WAL page {pos} is out of sequence"
+                ));
+            }
+            let c = segment_chain(&buf, chain);
+            if c != get_u64(&buf[..], SG_CHAIN) {
+                break Some(alloc::format!(
+                    "the segment at WAL page {pos} does not check out (torn, or a stale tail)"
+                ));
+            }
+            if pos as usize + 1 + n > st.file_pages as usize {
+                break Some(alloc::format!(
+                    "the segment at WAL page {pos} lists {n} pages but the file ends first (truncated)"
+                ));
+            }
+            let mut bad = None;
+            for i in 0..n {
+                let at = SG_ENTRIES + SG_ENTRY * i;
+                let (no, hash) = (get_u32(&buf[..], at), get_u64(&buf[..], at + 4));
+                let fpos = pos + 1 + i as u32;
+                store.read_page(FileKind::Wal, fpos, &mut img)?;
+                if image_hash(&img) != hash || no == 0 {
+                    bad = Some(alloc::format!(
+                        "the image at WAL page {fpos} (page {no}) does not match its segment (torn)"
+                    ));
+                    break;
+                }
+                pending.push((no, fpos));
+            }
+            if bad.is_some() {
+                break bad;
+            }
+            let next = pos + 1 + n as u32;
+            if get_u32(&buf[..], SG_FLAGS) & FLAG_COMMIT != 0 {
+                let header = match FileHeader::decode(&buf, name) {
+                    Ok(h) if h.database_id == main.database_id => h,
+                    _ => {
+                        break Some(alloc::format!(
+                            "the commit at WAL page {pos} carries a damaged file header"
+                        ));
+                    }
+                };
+                st.report.commits += 1;
+                st.report.frames += pending.len() as u64;
+                st.frame_pages.resize(next as usize, NOT_AN_IMAGE);
+                for (no, fpos) in pending.drain(..) {
+                    st.frame_pages[fpos as usize] = no;
+                    st.index.entry(no).or_default().push(fpos);
+                }
+                st.commits.push((next, header.clone()));
+                st.header = header;
+                st.end = next;
+                st.chain = c;
+                st.seq = seq + 1;
+            }
+            chain = c;
+            seq += 1;
+            pos = next;
+        };
+        st.report.dropped_pages = st.file_pages - st.end;
+        if st.report.dropped_pages > 0 {
+            let uncommitted = if pending.is_empty() {
+                String::new()
+            } else {
+                alloc::format!(
+                    "; {} page images of a transaction that never committed",
+                    pending.len()
+                )
+            };
+            st.report.note = Some(alloc::format!(
+                "{name}: kept {} commits; dropped {} pages after WAL page {}: {}{uncommitted}",
+                st.report.commits,
+                st.report.dropped_pages,
+                st.end - 1,
+                stop.unwrap_or_else(|| String::from("the file ends inside a transaction")),
+            ));
+        }
+        Ok(st)
+    }
+
+    /// An empty state for a pager whose store was taken away.
+    pub fn placeholder() -> WalState {
+        WalState {
+            database_id: [0; 16],
+            salt: 0,
+            generation: 1,
+            header_written: false,
+            chain: 0,
+            seq: 0,
+            end: 1,
+            prev_end: 1,
+            index: HashMap::new(),
+            frame_pages: alloc::vec![NOT_AN_IMAGE],
+            commits: Vec::new(),
+            backfilled: 1,
+            header: FileHeader::new([0; 16]),
+            readers: BTreeMap::new(),
+            file_pages: 0,
+            unsynced: false,
+            synchronous: Synchronous::Full,
+            autocheckpoint: 0,
+            report: RecoveryReport::default(),
+            checkpoints: 0,
+        }
+    }
+
+    fn drop_all(&mut self, note: String) {
+        self.report.dropped_pages = self.file_pages;
+        self.report.note = Some(note);
+    }
+
+    /// The newest committed frame of `page` below `limit`.
+    pub fn lookup(&self, page: PageNo, limit: u32) -> Option<u32> {
+        let frames = self.index.get(&page)?;
+        let i = frames.partition_point(|&f| f < limit);
+        (i > 0).then(|| frames[i - 1])
+    }
+
+    /// Whether any committed frame exists (a fast path for readers).
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// The file header as of the snapshot ending at `mx`.
+    pub fn header_at(&self, mx: u32) -> Option<&FileHeader> {
+        if mx == self.end {
+            return Some(&self.header);
+        }
+        let i = self.commits.partition_point(|(e, _)| *e <= mx);
+        match i {
+            0 => None,
+            _ => Some(&self.commits[i - 1].1),
+        }
+    }
+
+    /// Records a commit: `frames` are (page, WAL position) of every image
+    /// of the transaction in the order written, `new_end` is past its
+    /// commit segment.
+    pub fn publish(
+        &mut self,
+        frames: &[(PageNo, u32)],
+        new_end: u32,
+        chain: u64,
+        seq: u32,
+        header: FileHeader,
+    ) {
+        self.frame_pages.resize(new_end as usize, NOT_AN_IMAGE);
+        for &(no, pos) in frames {
+            self.frame_pages[pos as usize] = no;
+            let v = self.index.entry(no).or_default();
+            // A page written twice by one transaction keeps its last image.
+            if v.last().is_some_and(|&l| l >= self.end) {
+                if let Some(l) = v.last_mut() {
+                    *l = (*l).max(pos);
+                }
+            } else {
+                v.push(pos);
+            }
+        }
+        self.commits.push((new_end, header.clone()));
+        self.header = header;
+        self.end = new_end;
+        self.chain = chain;
+        self.seq = seq;
+        self.file_pages = self.file_pages.max(new_end);
+    }
+
+    /// Registers a snapshot at the current end; returns it.
+    pub fn pin(&mut self) -> u32 {
+        *self.readers.entry(self.end).or_insert(0) += 1;
+        self.end
+    }
+
+    /// Forgets a snapshot registered at `mx` in generation `generation`.
+    pub fn unpin(&mut self, generation: u64, mx: u32) {
+        let key = if generation == self.generation {
+            mx
+        } else {
+            // Converted when the generation began (see `restart`).
+            1
+        };
+        if let Some(n) = self.readers.get_mut(&key) {
+            *n -= 1;
+            if *n == 0 {
+                self.readers.remove(&key);
+            }
+        }
+    }
+
+    /// Translates a snapshot taken in an earlier generation: it must have
+    /// been at that generation's end, and now reads the main file.
+    pub fn current_snapshot(&self, generation: u64, mx: u32) -> Option<u32> {
+        if generation == self.generation {
+            Some(mx)
+        } else if generation + 1 == self.generation && mx == self.prev_end {
+            Some(1)
+        } else {
+            None
+        }
+    }
+
+    /// Pages whose visible version changed between snapshot `from` (of
+    /// `generation`) and the current end, or `None` if that is no longer
+    /// known (the caller forgets everything it cached).
+    pub fn changed_since(&self, generation: u64, from: u32) -> Option<Vec<PageNo>> {
+        let from = self.current_snapshot(generation, from)?;
+        let to = self.end as usize;
+        let from = (from as usize).min(to);
+        Some(
+            self.frame_pages[from..to]
+                .iter()
+                .copied()
+                .filter(|&p| p != NOT_AN_IMAGE)
+                .collect(),
+        )
+    }
+
+    /// How far a checkpoint may copy now: the oldest live snapshot, or the
+    /// end.
+    pub fn checkpoint_limit(&self) -> u32 {
+        self.readers
+            .keys()
+            .next()
+            .copied()
+            .unwrap_or(self.end)
+            .min(self.end)
+    }
+
+    /// The newest frame below `limit` of every page that has one at or
+    /// past `backfilled`, sorted by page: what a checkpoint copies.
+    pub fn frames_to_copy(&self, limit: u32) -> Vec<(PageNo, u32)> {
+        let mut out: Vec<(PageNo, u32)> = self
+            .index
+            .iter()
+            .filter_map(|(&no, _)| {
+                let f = self.lookup(no, limit)?;
+                (f >= self.backfilled).then_some((no, f))
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Whether a new generation may begin: everything is home and every
+    /// live snapshot is at the end.
+    pub fn can_restart(&self) -> bool {
+        self.backfilled == self.end && self.readers.keys().all(|&k| k == self.end)
+    }
+
+    /// Begins a new generation; live snapshots (all at the end) now read
+    /// the main file.
+    pub fn restart(&mut self) {
+        let live: u32 = self.readers.values().sum();
+        self.readers.clear();
+        if live > 0 {
+            self.readers.insert(1, live);
+        }
+        self.generation += 1;
+        self.salt = next_salt(self.salt, self.generation);
+        self.chain = self.salt;
+        self.seq = 0;
+        self.prev_end = self.end;
+        self.end = 1;
+        self.backfilled = 1;
+        self.index.clear();
+        self.frame_pages.clear();
+        self.frame_pages.push(NOT_AN_IMAGE);
+        self.commits.clear();
+        self.header_written = false;
+    }
+
+    /// The number of committed page images in the WAL now.
+    pub fn frame_count(&self) -> usize {
+        self.index.values().map(Vec::len).sum()
+    }
+}
+
+/// The error for a WAL read that finds the wrong thing.
+pub fn bad_frame(wal: &str, pos: u32, page: PageNo, why: &str) -> crate::Error {
+    err!(
+        Corrupt,
+        "read page {page} from WAL page {pos} of {wal}: {why}"
+    )
+}
+
+#[allow(dead_code)]
+const _: () = assert!(FILE_HEADER_OFFSET + 128 <= SG_SALT);
