@@ -291,28 +291,8 @@ impl WalState {
     /// The WAL of a database whose main file says `main`: read from
     /// `store` and checked segment by segment.
     pub fn recover(store: &dyn PageStore, main: &FileHeader, fresh_salt: u64) -> Result<WalState> {
-        let mut st = WalState {
-            database_id: main.database_id,
-            salt: fresh_salt,
-            generation: 1,
-            header_written: false,
-            chain: fresh_salt,
-            seq: 0,
-            end: 1,
-            prev_end: 1,
-            index: HashMap::new(),
-            frame_pages: alloc::vec![NOT_AN_IMAGE],
-            commits: Vec::new(),
-            backfilled: 1,
-            header: main.clone(),
-            readers: BTreeMap::new(),
-            file_pages: store.page_count(FileKind::Wal)?,
-            unsynced: false,
-            synchronous: Synchronous::Full,
-            autocheckpoint: 1000,
-            report: RecoveryReport::default(),
-            checkpoints: 0,
-        };
+        let mut st = WalState::empty(main.clone(), fresh_salt);
+        st.file_pages = store.page_count(FileKind::Wal)?;
         if st.file_pages == 0 {
             return Ok(st);
         }
@@ -437,14 +417,14 @@ impl WalState {
         Ok(st)
     }
 
-    /// An empty state for a pager whose store was taken away.
-    pub fn placeholder() -> WalState {
+    /// The state of an empty WAL for a main file whose header is `main`.
+    fn empty(main: FileHeader, salt: u64) -> WalState {
         WalState {
-            database_id: [0; 16],
-            salt: 0,
+            database_id: main.database_id,
+            salt,
             generation: 1,
             header_written: false,
-            chain: 0,
+            chain: salt,
             seq: 0,
             end: 1,
             prev_end: 1,
@@ -452,15 +432,20 @@ impl WalState {
             frame_pages: alloc::vec![NOT_AN_IMAGE],
             commits: Vec::new(),
             backfilled: 1,
-            header: FileHeader::new([0; 16]),
+            header: main,
             readers: BTreeMap::new(),
             file_pages: 0,
             unsynced: false,
             synchronous: Synchronous::Full,
-            autocheckpoint: 0,
+            autocheckpoint: 1000,
             report: RecoveryReport::default(),
             checkpoints: 0,
         }
+    }
+
+    /// An empty state for a pager whose store was taken away.
+    pub fn placeholder() -> WalState {
+        WalState::empty(FileHeader::new([0; 16]), 0)
     }
 
     fn drop_all(&mut self, note: String) {
