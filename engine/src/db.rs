@@ -18,7 +18,7 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::ops::Bound;
-use core::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering as AtomicOrdering};
 
 use crate::btree::BTree;
 use crate::catalog::{self, Index, IndexOrigin, Schema, Store, Table};
@@ -29,9 +29,9 @@ use crate::sql::exec::*;
 use crate::sql::ops::{self, Affinity};
 use crate::sql::parser;
 use crate::sql::plan::{Binder, Catalogs, ColInfo, Planned, Scope, ScopeTable};
-use crate::storage::PageStore;
 use crate::storage::memory::MemoryStore;
 use crate::storage::pager::{Pager, PagerOptions};
+use crate::storage::{PageStore, Synchronous};
 use crate::{Error, ErrorKind, Result, err};
 
 use crate::sync::{Guard, Lock, lock};
@@ -41,8 +41,10 @@ use crate::sync::{Guard, Lock, lock};
 pub(crate) struct State {
     main: Pager,
     temp: Pager,
-    schema: Schema,
-    temp_schema: Schema,
+    /// Shared with snapshot readers; copied on the first change after one
+    /// took it.
+    schema: Arc<Schema>,
+    temp_schema: Arc<Schema>,
     env: Arc<dyn Env>,
     /// An explicit transaction (BEGIN) is open.
     explicit: bool,
@@ -55,6 +57,7 @@ pub(crate) struct State {
     changes: u64,
     total_changes: u64,
     foreign_keys: bool,
+    busy_timeout_ms: u64,
     /// Running triggers, innermost last: the NEW/OLD scope and row its
     /// statements see.
     triggers: Vec<(Scope, Tuple)>,
@@ -69,19 +72,60 @@ impl core::fmt::Debug for State {
 /// Options for opening a database.
 #[derive(Clone, Debug)]
 pub struct OpenOptions {
+    /// Page-cache size in pages (of 16 KiB), for the writer and for each
+    /// snapshot reader.
     pub cache_pages: usize,
+    /// When commits sync the WAL (`PRAGMA synchronous` changes it later).
+    pub synchronous: Synchronous,
+    /// How long opening a file that another process holds waits for it, in
+    /// milliseconds (0: fail at once with "database is locked").
+    pub busy_timeout_ms: u64,
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        OpenOptions { cache_pages: 256 }
+        OpenOptions {
+            cache_pages: 256,
+            synchronous: Synchronous::Full,
+            busy_timeout_ms: 0,
+        }
     }
 }
 
+/// Snapshot readers kept warm for reuse (each holds its own page cache).
+const READER_POOL: usize = 4;
+
+/// What snapshot readers take from the last commit: the catalogs as of a
+/// commit, known by the commit counters of both files.
+struct Committed {
+    schema: Arc<Schema>,
+    temp_schema: Arc<Schema>,
+    main_commit: u64,
+    temp_commit: u64,
+    foreign_keys: bool,
+}
+
 /// A TurDB database; see the module documentation.
+///
+/// Fields drop in order: the readers and their seeds first, so that the
+/// writer, dropped last, is the only user of the files and can checkpoint.
 pub struct Database {
-    state: Lock<State>,
+    /// Idle snapshot readers (boxed: they move between the pool and
+    /// running statements).
+    #[allow(clippy::vec_box)]
+    readers: Lock<Vec<Box<State>>>,
+    /// Unpinned snapshots of the main and temp files, from which readers
+    /// are made without taking the writer's lock.
+    seeds: (Pager, Pager),
+    committed: Lock<Committed>,
+    /// The thread whose explicit transaction is open (0: none).
+    owner: AtomicU64,
+    last_rowid: AtomicI64,
+    changes: AtomicU64,
+    env: Arc<dyn Env>,
+    cache_pages: usize,
     interrupt: AtomicBool,
+    state: Lock<State>,
 }
 
 impl core::fmt::Debug for Database {
@@ -90,16 +134,45 @@ impl core::fmt::Debug for Database {
     }
 }
 
+/// A number for the calling thread, never 0 (threads without std: always 1).
+fn thread_tag() -> u64 {
+    #[cfg(feature = "std")]
+    {
+        use core::sync::atomic::AtomicU64 as A;
+        static NEXT: A = A::new(1);
+        std::thread_local! {
+            static TAG: u64 = NEXT.fetch_add(1, AtomicOrdering::Relaxed);
+        }
+        TAG.with(|t| *t)
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        1
+    }
+}
+
+/// Whether a statement only reads, so it can run on a snapshot.
+fn read_only(stmt: &Stmt) -> bool {
+    matches!(stmt, Stmt::Select(_))
+}
+
 impl Database {
     /// Opens (or creates) the database in `path`.
     #[cfg(feature = "std")]
     pub fn open(path: impl AsRef<std::path::Path>) -> Result<Database> {
-        let store = crate::storage::FileStore::open(path.as_ref())?;
-        Database::open_with(
-            Box::new(store),
-            Arc::new(crate::env::StdEnv),
-            OpenOptions::default(),
-        )
+        Database::open_with_options(path, OpenOptions::default())
+    }
+
+    /// Opens (or creates) the database in `path` with `options`. The main
+    /// file is locked for this process until the database is dropped.
+    #[cfg(feature = "std")]
+    pub fn open_with_options(
+        path: impl AsRef<std::path::Path>,
+        options: OpenOptions,
+    ) -> Result<Database> {
+        let store =
+            crate::storage::FileStore::open_waiting(path.as_ref(), options.busy_timeout_ms)?;
+        Database::open_with(Box::new(store), Arc::new(crate::env::StdEnv), options)
     }
 
     /// A new database in memory.
@@ -119,17 +192,37 @@ impl Database {
     ) -> Result<Database> {
         let popts = PagerOptions {
             cache_pages: options.cache_pages,
+            synchronous: options.synchronous,
             ..PagerOptions::default()
         };
         let mut main = Pager::open(store, popts.clone(), &*env)?;
         let temp = Pager::open(Box::new(MemoryStore::new()), popts, &*env)?;
-        let schema = load_schema(&mut main, Store::Main)?;
+        let schema = Arc::new(load_schema(&mut main, Store::Main)?);
+        let mut seeds = (main.snapshot(2)?, temp.snapshot(2)?);
+        seeds.0.unpin();
+        seeds.1.unpin();
+        let committed = Committed {
+            schema: schema.clone(),
+            temp_schema: Arc::new(Schema::default()),
+            main_commit: main.header().commit_counter,
+            temp_commit: temp.header().commit_counter,
+            foreign_keys: false,
+        };
         Ok(Database {
+            readers: Lock::new(Vec::new()),
+            seeds,
+            committed: Lock::new(committed),
+            owner: AtomicU64::new(0),
+            last_rowid: AtomicI64::new(0),
+            changes: AtomicU64::new(0),
+            env: env.clone(),
+            cache_pages: options.cache_pages,
+            interrupt: AtomicBool::new(false),
             state: Lock::new(State {
                 main,
                 temp,
                 schema,
-                temp_schema: Schema::default(),
+                temp_schema: Arc::new(Schema::default()),
                 env,
                 explicit: false,
                 savepoints: Vec::new(),
@@ -138,25 +231,172 @@ impl Database {
                 changes: 0,
                 total_changes: 0,
                 foreign_keys: false,
+                busy_timeout_ms: options.busy_timeout_ms,
                 triggers: Vec::new(),
             }),
-            interrupt: AtomicBool::new(false),
         })
+    }
+
+    /// Closes the database: rolls back an open transaction, checkpoints
+    /// the WAL into the main file and truncates the WAL. Dropping does the
+    /// same but cannot report an error.
+    pub fn close(self) -> Result<()> {
+        let Database {
+            readers,
+            seeds,
+            state,
+            ..
+        } = self;
+        drop(readers);
+        drop(seeds);
+        let st = crate::sync::into_inner(state);
+        let State { main, temp, .. } = st;
+        temp.close()?;
+        main.close()
+    }
+
+    /// What opening found in the WAL: the commits it replayed and what it
+    /// dropped (a torn tail, uncommitted frames, a WAL of another database).
+    pub fn recovery_report(&self) -> crate::storage::RecoveryReport {
+        lock(&self.state).main.recovery_report()
+    }
+
+    /// Whether statements from this thread use the writer (its explicit
+    /// transaction is open, or the statement writes) rather than a
+    /// snapshot.
+    fn uses_snapshot(&self, stmt: &Stmt) -> bool {
+        if !read_only(stmt) {
+            return false;
+        }
+        let owner = self.owner.load(AtomicOrdering::Acquire);
+        owner == 0 || owner != thread_tag()
+    }
+
+    /// The writer's state, once no other thread's explicit transaction is
+    /// open (waiting up to `busy_timeout` for it to end).
+    fn writer(&self, as_owner: Option<u64>) -> Result<Guard<'_, State>> {
+        let me = as_owner.unwrap_or_else(thread_tag);
+        #[cfg(feature = "std")]
+        let start = std::time::Instant::now();
+        loop {
+            let st = lock(&self.state);
+            let owner = self.owner.load(AtomicOrdering::Acquire);
+            if !st.explicit || owner == 0 || owner == me {
+                return Ok(st);
+            }
+            let timeout = st.busy_timeout_ms;
+            drop(st);
+            #[cfg(feature = "std")]
+            if (start.elapsed().as_millis() as u64) < timeout {
+                std::thread::sleep(core::time::Duration::from_millis(1));
+                continue;
+            }
+            let _ = timeout;
+            return Err(err!(
+                Busy,
+                "database is locked: another thread's transaction is open (PRAGMA busy_timeout waits for it)"
+            ));
+        }
+    }
+
+    /// After a statement on the writer: who owns the transaction now, and
+    /// what readers should see.
+    fn after_write(&self, st: &State, me: u64) {
+        self.owner
+            .store(if st.explicit { me } else { 0 }, AtomicOrdering::Release);
+        self.last_rowid
+            .store(st.last_rowid, AtomicOrdering::Relaxed);
+        self.changes.store(st.changes, AtomicOrdering::Relaxed);
+        if !st.explicit {
+            let mut c = lock(&self.committed);
+            c.schema = st.schema.clone();
+            c.temp_schema = st.temp_schema.clone();
+            c.main_commit = st.main.header().commit_counter;
+            c.temp_commit = st.temp.header().commit_counter;
+            c.foreign_keys = st.foreign_keys;
+        }
+    }
+
+    /// A snapshot reader at the last commit: a warm one from the pool, or a
+    /// new one.
+    fn reader(&self) -> Result<Box<State>> {
+        let pooled = lock(&self.readers).pop();
+        let mut r = match pooled {
+            Some(mut r) => {
+                r.main.repin()?;
+                r.temp.repin()?;
+                r
+            }
+            None => Box::new(State {
+                main: self.seeds.0.snapshot(self.cache_pages)?,
+                temp: self.seeds.1.snapshot(self.cache_pages)?,
+                schema: Arc::new(Schema::default()),
+                temp_schema: Arc::new(Schema::default()),
+                env: self.env.clone(),
+                explicit: false,
+                savepoints: Vec::new(),
+                savepoint_txn: false,
+                last_rowid: 0,
+                changes: 0,
+                total_changes: 0,
+                foreign_keys: false,
+                busy_timeout_ms: 0,
+                triggers: Vec::new(),
+            }),
+        };
+        let current = {
+            let c = lock(&self.committed);
+            r.foreign_keys = c.foreign_keys;
+            if c.main_commit == r.main.header().commit_counter
+                && c.temp_commit == r.temp.header().commit_counter
+            {
+                r.schema = c.schema.clone();
+                r.temp_schema = c.temp_schema.clone();
+                true
+            } else {
+                false
+            }
+        };
+        if !current {
+            // A commit landed between the pin and its publication: read
+            // the catalogs as the snapshot has them.
+            r.reload_schema()?;
+        }
+        r.last_rowid = self.last_rowid.load(AtomicOrdering::Relaxed);
+        r.changes = self.changes.load(AtomicOrdering::Relaxed);
+        Ok(r)
+    }
+
+    /// Returns a reader to the pool, letting go of its snapshot.
+    fn release_reader(&self, mut r: Box<State>) {
+        r.main.unpin();
+        r.temp.unpin();
+        let mut pool = lock(&self.readers);
+        if pool.len() < READER_POOL {
+            pool.push(r);
+        }
     }
 
     /// Runs every statement of `sql`.
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        self.execute_batch_as(sql, None)
+    }
+
+    fn execute_batch_as(&self, sql: &str, as_owner: Option<u64>) -> Result<()> {
         let mut p = parser::Parser::new(sql);
         while let Some(parsed) = p.next_statement()? {
-            let mut st = lock(&self.state);
-            self.interrupt.store(false, AtomicOrdering::Relaxed);
-            let mut out = run(&mut st, &parsed, sql, &[], &self.interrupt)?;
-            if let Some(rows) = &mut out.rows {
-                // Drain SELECTs so their errors surface.
-                let mut cx = st.cx(&[], &self.interrupt);
-                rows.op.rewind(&mut cx)?;
-                while rows.op.next(&mut cx)?.is_some() {}
+            if as_owner.is_none() && self.uses_snapshot(&parsed.stmt) {
+                let mut r = self.reader()?;
+                let res = drain(&mut r, &parsed, sql, &self.interrupt);
+                self.release_reader(r);
+                res?;
+                continue;
             }
+            let me = as_owner.unwrap_or_else(thread_tag);
+            let mut st = self.writer(as_owner)?;
+            let res = drain(&mut st, &parsed, sql, &self.interrupt);
+            self.after_write(&st, me);
+            res?;
         }
         Ok(())
     }
@@ -179,7 +419,13 @@ impl Database {
                 "prepare: more than one statement in the SQL text (use execute_batch)"
             ));
         }
-        let names = {
+        let names = if self.uses_snapshot(&parsed.stmt) {
+            let (schema, temp) = {
+                let c = lock(&self.committed);
+                (c.schema.clone(), c.temp_schema.clone())
+            };
+            select_names(&schema, &temp, &parsed.stmt)?
+        } else {
             let st = lock(&self.state);
             column_names(&st, &parsed.stmt)?
         };
@@ -204,17 +450,23 @@ impl Database {
 
     /// The rowid of the last row inserted.
     pub fn last_insert_rowid(&self) -> i64 {
-        lock(&self.state).last_rowid
+        self.last_rowid.load(AtomicOrdering::Relaxed)
     }
 
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     pub fn changes(&self) -> u64 {
-        lock(&self.state).changes
+        self.changes.load(AtomicOrdering::Relaxed)
     }
 
     /// The main file's page-cache counters (for tests and `PRAGMA`s).
     pub fn pager_stats(&self) -> crate::storage::PagerStats {
         lock(&self.state).main.stats()
+    }
+
+    /// The page-cache counters of the idle snapshot readers (the caches
+    /// SELECTs outside a transaction ran in).
+    pub fn reader_stats(&self) -> Vec<crate::storage::PagerStats> {
+        lock(&self.readers).iter().map(|r| r.main.stats()).collect()
     }
 
     /// Stops the running statement with an "interrupted" error.
@@ -227,31 +479,51 @@ impl Database {
         !lock(&self.state).explicit
     }
 
-    /// Begins a transaction, rolled back on drop unless committed.
+    /// Begins a transaction, rolled back on drop unless committed. Until
+    /// it ends, other threads' writes wait for it (`PRAGMA busy_timeout`)
+    /// and their reads see the last commit.
     pub fn transaction(&self) -> Result<Transaction<'_>> {
-        self.execute_batch("BEGIN")?;
+        let owner = thread_tag();
+        self.execute_batch_as("BEGIN", Some(owner))?;
         Ok(Transaction {
             db: self,
+            owner,
             done: false,
         })
     }
+}
+
+/// Runs one statement on `st` and pulls every row it produces, so that
+/// errors surface.
+fn drain(st: &mut State, parsed: &ast::Parsed, sql: &str, interrupt: &AtomicBool) -> Result<()> {
+    interrupt.store(false, AtomicOrdering::Relaxed);
+    let mut out = run(st, parsed, sql, &[], interrupt)?;
+    if let Some(rows) = &mut out.rows {
+        let mut cx = st.cx(&[], interrupt);
+        rows.op.rewind(&mut cx)?;
+        while rows.op.next(&mut cx)?.is_some() {}
+    }
+    Ok(())
 }
 
 /// An open transaction; rolls back when dropped without `commit`.
 #[derive(Debug)]
 pub struct Transaction<'db> {
     db: &'db Database,
+    /// The thread that began it: its end is that thread's, wherever the
+    /// `Transaction` is dropped.
+    owner: u64,
     done: bool,
 }
 
 impl<'db> Transaction<'db> {
     pub fn commit(mut self) -> Result<()> {
         self.done = true;
-        self.db.execute_batch("COMMIT")
+        self.db.execute_batch_as("COMMIT", Some(self.owner))
     }
     pub fn rollback(mut self) -> Result<()> {
         self.done = true;
-        self.db.execute_batch("ROLLBACK")
+        self.db.execute_batch_as("ROLLBACK", Some(self.owner))
     }
 }
 
@@ -265,7 +537,7 @@ impl core::ops::Deref for Transaction<'_> {
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
         if !self.done {
-            let _ = self.db.execute_batch("ROLLBACK");
+            let _ = self.db.execute_batch_as("ROLLBACK", Some(self.owner));
         }
     }
 }
@@ -341,28 +613,34 @@ impl<'db> Statement<'db> {
         self.names.iter().map(String::as_str).collect()
     }
 
-    /// Runs the statement and returns its rows.
+    /// Runs the statement and returns its rows. A SELECT outside this
+    /// thread's explicit transaction reads a snapshot of the last commit
+    /// and holds no lock while its rows are pulled.
     pub fn query<P: Params>(&mut self, params: P) -> Result<Rows<'_>> {
         let params = params.values();
-        let mut st = lock(&self.db.state);
-        self.db.interrupt.store(false, AtomicOrdering::Relaxed);
-        let out = run(
-            &mut st,
-            &self.parsed,
-            &self.sql,
-            &params,
-            &self.db.interrupt,
-        )?;
-        let mut planned = out.rows;
+        let db = self.db;
+        let mut held = if db.uses_snapshot(&self.parsed.stmt) {
+            Held::Reader(Some(db.reader()?), db)
+        } else {
+            Held::Writer(db.writer(None)?)
+        };
+        db.interrupt.store(false, AtomicOrdering::Relaxed);
+        let st = held.state();
+        let out = run(st, &self.parsed, &self.sql, &params, &db.interrupt);
+        if let Held::Writer(g) = &held {
+            db.after_write(g, thread_tag());
+        }
+        let mut planned = out?.rows;
         if let Some(p) = &mut planned {
-            let mut cx = st.cx(&params, &self.db.interrupt);
+            let st = held.state();
+            let mut cx = st.cx(&params, &db.interrupt);
             p.op.rewind(&mut cx)?;
         }
         Ok(Rows {
-            guard: st,
+            held,
             planned,
             params,
-            interrupt: &self.db.interrupt,
+            interrupt: &db.interrupt,
             current: None,
             names: &self.names,
         })
@@ -372,7 +650,7 @@ impl<'db> Statement<'db> {
     pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
         let mut rows = self.query(params)?;
         while rows.next()?.is_some() {}
-        let changes = rows.guard.changes;
+        let changes = rows.held.state().changes;
         Ok(changes as usize)
     }
 
@@ -389,9 +667,36 @@ impl<'db> Statement<'db> {
     }
 }
 
+/// What a running statement works on: the writer (locked while its rows
+/// live), or a snapshot reader of its own (returned to the pool after).
+enum Held<'s> {
+    Writer(Guard<'s, State>),
+    Reader(Option<Box<State>>, &'s Database),
+}
+
+impl Held<'_> {
+    fn state(&mut self) -> &mut State {
+        match self {
+            Held::Writer(g) => g,
+            Held::Reader(Some(r), _) => r,
+            Held::Reader(None, _) => unreachable!("a reader is held until drop"),
+        }
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if let Held::Reader(r, db) = self
+            && let Some(r) = r.take()
+        {
+            db.release_reader(r);
+        }
+    }
+}
+
 /// The rows of a running statement.
 pub struct Rows<'s> {
-    guard: Guard<'s, State>,
+    held: Held<'s>,
     planned: Option<Planned>,
     params: Vec<Value>,
     interrupt: &'s AtomicBool,
@@ -419,7 +724,7 @@ impl Rows<'_> {
         let Some(p) = &mut self.planned else {
             return Ok(None);
         };
-        let st = &mut *self.guard;
+        let st = self.held.state();
         let mut cx = st.cx(&self.params, self.interrupt);
         let r = p.op.next(&mut cx);
         match r? {
@@ -657,8 +962,8 @@ impl State {
     }
 
     fn reload_schema(&mut self) -> Result<()> {
-        self.schema = load_schema(&mut self.main, Store::Main)?;
-        self.temp_schema = load_schema(&mut self.temp, Store::Temp)?;
+        self.schema = Arc::new(load_schema(&mut self.main, Store::Main)?);
+        self.temp_schema = Arc::new(load_schema(&mut self.temp, Store::Temp)?);
         Ok(())
     }
 
@@ -671,6 +976,16 @@ impl State {
             b.scopes.push(scope.clone());
         }
         b
+    }
+}
+
+/// The result columns of a SELECT, bound against the given catalogs.
+fn select_names(main: &Schema, temp: &Schema, stmt: &Stmt) -> Result<Vec<String>> {
+    match stmt {
+        Stmt::Select(s) => Ok(Binder::new(Catalogs { main, temp }).plan_select(s)?.names),
+        _ => Err(Error::internal(
+            "select_names of a statement that is not a SELECT",
+        )),
     }
 }
 
@@ -1089,7 +1404,7 @@ fn create_schema(st: &mut State, name: &str, if_not_exists: bool) -> Result<()> 
         0,
         "",
     )?;
-    st.schema.named.insert(k);
+    Arc::make_mut(&mut st.schema).named.insert(k);
     Ok(())
 }
 
@@ -1134,7 +1449,7 @@ fn drop_schema(st: &mut State, name: &str, if_exists: bool, cascade: bool) -> Re
         drop_object(st, ast::ObjectKind::Table, true, &qn(&t))?;
     }
     catalog_delete(st, Store::Main, &format!("\u{2}schema:{k}"))?;
-    st.schema.named.remove(&k);
+    Arc::make_mut(&mut st.schema).named.remove(&k);
     Ok(())
 }
 
@@ -1156,8 +1471,8 @@ fn schema_of(st: &State, store: Store) -> &Schema {
 
 fn schema_mut(st: &mut State, store: Store) -> &mut Schema {
     match store {
-        Store::Main => &mut st.schema,
-        Store::Temp => &mut st.temp_schema,
+        Store::Main => Arc::make_mut(&mut st.schema),
+        Store::Temp => Arc::make_mut(&mut st.temp_schema),
     }
 }
 
@@ -3617,6 +3932,11 @@ fn pragma_columns(name: &str, has_value: bool) -> Vec<String> {
             "match",
         ],
         "integrity_check" => &["integrity_check"],
+        "synchronous" if !has_value => &["synchronous"],
+        "journal_mode" => &["journal_mode"],
+        "wal_autocheckpoint" => &["wal_autocheckpoint"],
+        "wal_checkpoint" => &["busy", "log", "checkpointed"],
+        "busy_timeout" => &["timeout"],
         "cache_size" if !has_value => &["cache_size"],
         "user_version" if !has_value => &["user_version"],
         "foreign_keys" if !has_value => &["foreign_keys"],
@@ -3808,27 +4128,149 @@ fn pragma(st: &mut State, name: &ast::QualifiedName, value: Option<&Expr>) -> Re
             None => Ok(vec![vec![i(st.main.stats().cache_capacity as i64)]]),
         },
         "integrity_check" => {
-            let mut problems = st.main.check_pages()?;
-            let tables: Vec<Arc<Table>> = st.schema.tables.values().cloned().collect();
-            for tb in tables {
-                if let Err(e) = BTree::open(tb.root).check(&mut st.main) {
-                    problems.push(format!("table {}: {e}", tb.name));
-                }
-            }
-            let idx: Vec<Arc<Index>> = st.schema.indexes.values().cloned().collect();
-            for ix in idx {
-                if let Err(e) = BTree::open(ix.root).check(&mut st.main) {
-                    problems.push(format!("index {}: {e}", ix.name));
-                }
-            }
+            let problems = integrity_check(st)?;
             if problems.is_empty() {
                 Ok(vec![vec![t("ok")]])
             } else {
                 Ok(problems.into_iter().map(|p| vec![Value::Text(p)]).collect())
             }
         }
+        "synchronous" => match arg {
+            Some(a) => {
+                let mode = match a.to_ascii_lowercase().as_str() {
+                    "0" | "off" => Synchronous::Off,
+                    "1" | "normal" => Synchronous::Normal,
+                    "2" | "3" | "full" | "extra" => Synchronous::Full,
+                    _ => {
+                        return Err(err!(
+                            InvalidArgument,
+                            "PRAGMA synchronous: '{a}' is not OFF, NORMAL or FULL"
+                        ));
+                    }
+                };
+                st.main.set_synchronous(mode);
+                Ok(Vec::new())
+            }
+            None => Ok(vec![vec![i(match st.main.synchronous() {
+                Synchronous::Off => 0,
+                Synchronous::Normal => 1,
+                Synchronous::Full => 2,
+            })]]),
+        },
+        "journal_mode" => match arg.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("wal") => Ok(vec![vec![t("wal")]]),
+            Some(other) => Err(err!(
+                Unsupported,
+                "PRAGMA journal_mode = {other}: TurDB always uses its write-ahead log"
+            )),
+        },
+        "wal_autocheckpoint" => match arg {
+            Some(a) => {
+                let n: i64 = a.parse().map_err(|_| {
+                    err!(
+                        InvalidArgument,
+                        "PRAGMA wal_autocheckpoint: '{a}' is not an integer"
+                    )
+                })?;
+                st.main
+                    .set_autocheckpoint(u32::try_from(n.max(0)).unwrap_or(u32::MAX));
+                Ok(vec![vec![i(i64::from(st.main.autocheckpoint()))]])
+            }
+            None => Ok(vec![vec![i(i64::from(st.main.autocheckpoint()))]]),
+        },
+        "wal_checkpoint" => {
+            if st.explicit {
+                return Err(err!(
+                    Busy,
+                    "PRAGMA wal_checkpoint: a transaction is open (checkpoint after COMMIT)"
+                ));
+            }
+            let truncate = arg.as_deref().is_some_and(|a| {
+                a.eq_ignore_ascii_case("truncate") || a.eq_ignore_ascii_case("restart")
+            });
+            let r = st.main.checkpoint(truncate)?;
+            Ok(vec![vec![
+                i(i64::from(r.busy)),
+                i(i64::from(r.log_pages.saturating_sub(1))),
+                i(i64::from(r.copied)),
+            ]])
+        }
+        "busy_timeout" => {
+            if let Some(a) = arg {
+                let n: i64 = a.parse().map_err(|_| {
+                    err!(
+                        InvalidArgument,
+                        "PRAGMA busy_timeout: '{a}' is not an integer"
+                    )
+                })?;
+                st.busy_timeout_ms = n.max(0).unsigned_abs();
+            }
+            Ok(vec![vec![i(
+                i64::try_from(st.busy_timeout_ms).unwrap_or(i64::MAX)
+            )]])
+        }
         _ => Ok(Vec::new()),
     }
+}
+
+/// `PRAGMA integrity_check`: every page's checksum, every tree's order
+/// and structure, the free list, and that each page of the file is used
+/// exactly once (page 0, the catalog, a table, an index, or the free list).
+fn integrity_check(st: &mut State) -> Result<Vec<String>> {
+    let mut problems = st.main.check_pages()?;
+    let count = st.main.header().page_count as usize;
+    let mut owner: Vec<Option<String>> = vec![None; count];
+    let mut claim = |problems: &mut Vec<String>, pages: &[u32], who: &str| {
+        for &p in pages {
+            match owner.get_mut(p as usize) {
+                None => problems.push(format!("{who}: page {p} is past the end of the file")),
+                Some(Some(first)) => {
+                    problems.push(format!("page {p} is used twice: by {first} and by {who}"))
+                }
+                Some(slot) => *slot = Some(who.to_string()),
+            }
+        }
+    };
+    claim(&mut problems, &[0], "the file header");
+    let mut trees: Vec<(String, u32)> = Vec::new();
+    let catalog = st.main.header().catalog_root;
+    if catalog != 0 {
+        trees.push(("the catalog".into(), catalog));
+    }
+    trees.extend(
+        st.schema
+            .tables
+            .values()
+            .map(|t| (format!("table {}", t.name), t.root)),
+    );
+    trees.extend(
+        st.schema
+            .indexes
+            .values()
+            .map(|x| (format!("index {}", x.name), x.root)),
+    );
+    trees.sort_by_key(|(_, r)| *r);
+    for (who, root) in trees {
+        match BTree::open(root).check(&mut st.main) {
+            Ok(stats) => claim(&mut problems, &stats.pages, &who),
+            Err(e) => problems.push(format!("{who}: {e}")),
+        }
+    }
+    match st.main.free_pages() {
+        Ok(free) => claim(&mut problems, &free, "the free list"),
+        Err(e) => problems.push(format!("the free list: {e}")),
+    }
+    let unused: Vec<usize> = (0..count).filter(|&p| owner[p].is_none()).collect();
+    if !unused.is_empty() && problems.is_empty() {
+        let shown: Vec<String> = unused.iter().take(10).map(|p| p.to_string()).collect();
+        problems.push(format!(
+            "{} pages are used by nothing: {}{}",
+            unused.len(),
+            shown.join(", "),
+            if unused.len() > 10 { ", ..." } else { "" }
+        ));
+    }
+    Ok(problems)
 }
 
 #[allow(dead_code)]

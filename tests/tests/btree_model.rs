@@ -145,12 +145,7 @@ struct Harness {
 
 impl Harness {
     fn new(store: Box<dyn PageStore>, cache: usize) -> Harness {
-        let mut pager = Pager::open(
-            store,
-            options(cache),
-            &test_env(),
-        )
-        .unwrap();
+        let mut pager = Pager::open(store, options(cache), &test_env()).unwrap();
         pager.begin().unwrap();
         let trees = [
             BTree::create(&mut pager).unwrap(),
@@ -333,12 +328,7 @@ impl Harness {
         // An open transaction is lost, as in a crash or a close without
         // commit.
         let store = self.pager.take().unwrap().into_store().unwrap();
-        let pager = Pager::open(
-            store,
-            options(self.cache),
-            &test_env(),
-        )
-        .unwrap();
+        let pager = Pager::open(store, options(self.cache), &test_env()).unwrap();
         assert_eq!(pager.header().catalog_root, self.trees[0].root());
         self.pager = Some(pager);
         self.current = self.committed.clone();

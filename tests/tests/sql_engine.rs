@@ -25,7 +25,10 @@ fn a_scan_far_larger_than_the_cache_streams_in_bounded_memory() {
     let db = Database::open_with(
         Box::new(store),
         Arc::new(StdEnv),
-        OpenOptions { cache_pages: 32 },
+        OpenOptions {
+            cache_pages: 32,
+            ..OpenOptions::default()
+        },
     )
     .unwrap();
     db.execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, pad TEXT, n INTEGER)")
@@ -58,6 +61,12 @@ fn a_scan_far_larger_than_the_cache_streams_in_bounded_memory() {
         "cache peaked at {} pages",
         stats.cache_peak
     );
+    // The SELECT ran on a snapshot reader with a cache of its own, just as
+    // bounded; it read far more pages than it could hold.
+    let readers = db.reader_stats();
+    assert_eq!(readers.len(), 1);
+    assert!(readers[0].cache_peak <= 32, "{readers:?}");
+    assert!(readers[0].reads > 64, "{readers:?}");
 }
 
 #[test]

@@ -91,6 +91,7 @@ impl FileStore {
         let path = path.as_ref();
         let wal_path = wal_path(path);
         let (main, main_created) = open_or_create(path)?;
+        lock_exclusively(&main, path)?;
         let (wal, wal_created) = open_or_create(&wal_path)?;
         if main_created || wal_created {
             sync_parent_dir(path)?;
@@ -101,6 +102,23 @@ impl FileStore {
             path.display().to_string(),
             wal_path.display().to_string(),
         )
+    }
+
+    /// [`FileStore::open`], retrying for up to `timeout_ms` milliseconds
+    /// while another process holds the database.
+    pub fn open_waiting(path: impl AsRef<Path>, timeout_ms: u64) -> Result<FileStore> {
+        let start = std::time::Instant::now();
+        loop {
+            match FileStore::open(path.as_ref()) {
+                Err(e)
+                    if e.kind() == ErrorKind::Busy
+                        && (start.elapsed().as_millis() as u64) < timeout_ms =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                r => return r,
+            }
+        }
     }
 
     /// A store over files the host has already opened (for reading and
@@ -425,6 +443,29 @@ impl Handle {
         let mut f = &self.file;
         f.seek(SeekFrom::Start(at))?;
         f.write_all(buf)
+    }
+}
+
+/// Takes the exclusive advisory lock on the main file that makes this
+/// process its only user (released when the file is closed, so a crashed
+/// process never leaves it behind).
+// `File::try_lock` is newer than the workspace's declared MSRV; the
+// toolchain that builds TurDB has it.
+#[allow(clippy::incompatible_msrv)]
+fn lock_exclusively(main: &File, path: &Path) -> Result<()> {
+    match main.try_lock() {
+        Ok(()) => Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::new(
+            ErrorKind::Busy,
+            std::format!(
+                "open {}: database is locked (another process, or another handle in this one, has it open)",
+                path.display()
+            ),
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::new(
+            ErrorKind::Io,
+            std::format!("lock {}: {e}", path.display()),
+        )),
     }
 }
 
