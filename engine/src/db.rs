@@ -63,6 +63,27 @@ pub(crate) struct State {
     triggers: Vec<(Scope, Tuple)>,
 }
 
+impl State {
+    fn new(main: Pager, temp: Pager, schema: Arc<Schema>, env: Arc<dyn Env>) -> State {
+        State {
+            main,
+            temp,
+            schema,
+            temp_schema: Arc::new(Schema::default()),
+            env,
+            explicit: false,
+            savepoints: Vec::new(),
+            savepoint_txn: false,
+            last_rowid: 0,
+            changes: 0,
+            total_changes: 0,
+            foreign_keys: false,
+            busy_timeout_ms: 0,
+            triggers: Vec::new(),
+        }
+    }
+}
+
 impl core::fmt::Debug for State {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("State").field("main", &self.main).finish()
@@ -219,20 +240,8 @@ impl Database {
             cache_pages: options.cache_pages,
             interrupt: AtomicBool::new(false),
             state: Lock::new(State {
-                main,
-                temp,
-                schema,
-                temp_schema: Arc::new(Schema::default()),
-                env,
-                explicit: false,
-                savepoints: Vec::new(),
-                savepoint_txn: false,
-                last_rowid: 0,
-                changes: 0,
-                total_changes: 0,
-                foreign_keys: false,
                 busy_timeout_ms: options.busy_timeout_ms,
-                triggers: Vec::new(),
+                ..State::new(main, temp, schema, env)
             }),
         })
     }
@@ -327,22 +336,12 @@ impl Database {
                 r.temp.repin()?;
                 r
             }
-            None => Box::new(State {
-                main: self.seeds.0.snapshot(self.cache_pages)?,
-                temp: self.seeds.1.snapshot(self.cache_pages)?,
-                schema: Arc::new(Schema::default()),
-                temp_schema: Arc::new(Schema::default()),
-                env: self.env.clone(),
-                explicit: false,
-                savepoints: Vec::new(),
-                savepoint_txn: false,
-                last_rowid: 0,
-                changes: 0,
-                total_changes: 0,
-                foreign_keys: false,
-                busy_timeout_ms: 0,
-                triggers: Vec::new(),
-            }),
+            None => Box::new(State::new(
+                self.seeds.0.snapshot(self.cache_pages)?,
+                self.seeds.1.snapshot(self.cache_pages)?,
+                Arc::new(Schema::default()),
+                self.env.clone(),
+            )),
         };
         let current = {
             let c = lock(&self.committed);
