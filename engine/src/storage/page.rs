@@ -200,6 +200,8 @@ const FH_FLAGS: usize = 56;
 const FH_CODEC: usize = 60;
 const FH_USER_VERSION: usize = 64;
 const FH_SCHEMA_COOKIE: usize = 68;
+const FH_WAL_GENERATION: usize = 112;
+const FH_WAL_BACKFILLED: usize = 120;
 
 /// Codec id for plain pages with an xxh3 checksum.
 pub const CODEC_CHECKSUM: u8 = 1;
@@ -233,6 +235,12 @@ pub struct FileHeader {
     pub user_version: u32,
     /// Incremented on every schema change.
     pub schema_cookie: u32,
+    /// Written by checkpoints into page 0 only: the WAL generation whose
+    /// frames below [`FileHeader::wal_backfilled`] are in the main file.
+    /// Recovery skips those frames, so a WAL that a newer generation began
+    /// to overwrite (and tore) never rolls the main file back.
+    pub wal_generation: u64,
+    pub wal_backfilled: u32,
 }
 
 impl FileHeader {
@@ -251,6 +259,8 @@ impl FileHeader {
             codec: CODEC_CHECKSUM,
             user_version: 0,
             schema_cookie: 0,
+            wal_generation: 0,
+            wal_backfilled: 0,
         }
     }
 
@@ -296,6 +306,8 @@ impl FileHeader {
             codec: h[FH_CODEC],
             user_version: get_u32(h, FH_USER_VERSION),
             schema_cookie: get_u32(h, FH_SCHEMA_COOKIE),
+            wal_generation: get_u64(h, FH_WAL_GENERATION),
+            wal_backfilled: get_u32(h, FH_WAL_BACKFILLED),
         };
         if header.page_count == 0 || header.page_count > MAX_PAGE_COUNT {
             return Err(Error::corrupt(alloc::format!(
@@ -352,5 +364,7 @@ impl FileHeader {
         h[FH_CODEC] = self.codec;
         put_u32(h, FH_USER_VERSION, self.user_version);
         put_u32(h, FH_SCHEMA_COOKIE, self.schema_cookie);
+        put_u64(h, FH_WAL_GENERATION, self.wal_generation);
+        put_u32(h, FH_WAL_BACKFILLED, self.wal_backfilled);
     }
 }

@@ -99,7 +99,7 @@ use super::page::{
     init_page_header, put_u32, set_count, set_link,
 };
 use super::wal::{
-    RecoveryReport, SEGMENT_CAPACITY, Synchronous, WalState, encode_header, encode_segment,
+    self, RecoveryReport, SEGMENT_CAPACITY, Synchronous, WalState, encode_header, encode_segment,
     image_hash,
 };
 use super::{FileKind, PageStore};
@@ -448,35 +448,27 @@ impl Pager {
         }
         let codec = ChecksumCodec;
         let mut scratch = super::page::zeroed_page();
-        let mut store = store;
         let count = store.page_count(FileKind::Main)?;
         let main_header = if count == 0 {
-            let mut id = [0u8; 16];
-            env.fill_random(&mut id);
-            let header = FileHeader::new(id);
-            write_header_page(&codec, &mut *store, &mut scratch, &header)?;
-            store.sync(FileKind::Main)?;
-            header
+            // A new database writes nothing until its first commit, which
+            // goes to the WAL with the file header; page 0 reaches the main
+            // file at the first checkpoint. So a crash while a database is
+            // being created leaves an empty main file, never a torn one.
+            header_from_wal(&*store).unwrap_or_else(|| {
+                let mut id = [0u8; 16];
+                env.fill_random(&mut id);
+                FileHeader::new(id)
+            })
         } else {
-            store.read_page(FileKind::Main, 0, &mut scratch)?;
-            // The header is checked before the checksum so that a file that
-            // is not a TurDB database at all gets the clearer message.
-            let header = FileHeader::decode(&scratch, &name)?;
-            codec.decode(&name, 0, &mut scratch)?;
-            if scratch.page_type() != Some(PageType::Meta) {
-                return Err(err!(
-                    Corrupt,
-                    "open {name}: page 0 is not a file header page"
-                ));
+            match read_main_header(&codec, &*store, &name, count, &mut scratch) {
+                Ok(h) => h,
+                // A checkpoint writes page 0 last; a power cut can tear it.
+                // The WAL then still holds every commit (it restarts only
+                // after page 0 is synced), and each commit carries the file
+                // header: take it from there.
+                Err(e) if e.kind() == ErrorKind::Corrupt => header_from_wal(&*store).ok_or(e)?,
+                Err(e) => return Err(e),
             }
-            if count < header.page_count {
-                return Err(err!(
-                    Corrupt,
-                    "open {name}: the file is truncated: it has {count} pages but its header says {} (page {count} onwards is missing)",
-                    header.page_count
-                ));
-            }
-            header
         };
         let mut salt = [0u8; 8];
         env.fill_random(&mut salt);
@@ -1363,10 +1355,12 @@ impl Pager {
         let limit = wal.checkpoint_limit();
         result.busy = limit < wal.end;
         if limit > wal.backfilled {
-            let header = wal
+            let mut header = wal
                 .header_at(limit)
                 .cloned()
                 .ok_or_else(|| Error::internal("checkpoint: no commit ends at the limit"))?;
+            header.wal_generation = wal.generation;
+            header.wal_backfilled = limit;
             let frames = wal.frames_to_copy(limit);
             let mut store = lock(&shared.store);
             if wal.unsynced {
@@ -1501,6 +1495,48 @@ impl Drop for Pager {
             let _ = self.close_inner();
         }
     }
+}
+
+/// Reads and checks page 0 of a main file of `count` pages.
+fn read_main_header(
+    codec: &ChecksumCodec,
+    store: &dyn PageStore,
+    name: &str,
+    count: u32,
+    scratch: &mut [u8; PAGE_SIZE],
+) -> Result<FileHeader> {
+    store.read_page(FileKind::Main, 0, scratch)?;
+    // The header is checked before the checksum so that a file that is not
+    // a TurDB database at all gets the clearer message.
+    let header = FileHeader::decode(scratch, name)?;
+    codec.decode(name, 0, scratch)?;
+    if scratch.page_type() != Some(PageType::Meta) {
+        return Err(err!(
+            Corrupt,
+            "open {name}: page 0 is not a file header page"
+        ));
+    }
+    if count < header.page_count {
+        return Err(err!(
+            Corrupt,
+            "open {name}: the file is truncated: it has {count} pages but its header says {} (page {count} onwards is missing)",
+            header.page_count
+        ));
+    }
+    Ok(header)
+}
+
+/// The file header of the last commit in the WAL, for a main file whose
+/// page 0 is damaged; `None` if the WAL has no commit to offer.
+fn header_from_wal(store: &dyn PageStore) -> Option<FileHeader> {
+    let id = wal::database_id(store)?;
+    let st = WalState::recover(store, &FileHeader::new(id), 0).ok()?;
+    (st.report.commits > 0).then(|| FileHeader {
+        // Nothing of the WAL is known to be home: replay all of it.
+        wal_generation: 0,
+        wal_backfilled: 0,
+        ..st.header
+    })
 }
 
 /// Writes page 0 with `header` through the codec.

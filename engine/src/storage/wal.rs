@@ -177,6 +177,16 @@ fn decode_header(buf: &[u8; PAGE_SIZE]) -> core::result::Result<WalHeader, &'sta
     })
 }
 
+/// The database id in the WAL's header, if it has a valid one.
+pub fn database_id(store: &dyn PageStore) -> Option<[u8; 16]> {
+    if store.page_count(FileKind::Wal).ok()? == 0 {
+        return None;
+    }
+    let mut buf = super::page::zeroed_page();
+    store.read_page(FileKind::Wal, 0, &mut buf).ok()?;
+    decode_header(&buf).ok().map(|h| h.database_id)
+}
+
 /// The chain value of a segment page whose fields are filled in.
 fn segment_chain(buf: &[u8; PAGE_SIZE], prev: u64) -> u64 {
     let n = (get_u32(buf, SG_COUNT) as usize).min(SEGMENT_CAPACITY);
@@ -312,6 +322,21 @@ impl WalState {
                 return Ok(st);
             }
         };
+        if wh.generation < main.wal_generation {
+            st.drop_all(alloc::format!(
+                "{name}: generation {} is older than the main file's checkpoint (generation {}); everything in it is already home",
+                wh.generation, main.wal_generation
+            ));
+            st.generation = main.wal_generation;
+            return Ok(st);
+        }
+        // Frames below this are in the main file already (a checkpoint of
+        // this generation copied them): they are checked, not replayed.
+        let home = if wh.generation == main.wal_generation {
+            main.wal_backfilled
+        } else {
+            0
+        };
         st.salt = wh.salt;
         st.generation = wh.generation;
         st.chain = wh.salt;
@@ -386,6 +411,9 @@ impl WalState {
                     st.frame_pages[fpos as usize] = no;
                     st.index.entry(no).or_default().push(fpos);
                 }
+                if next <= home {
+                    st.backfilled = next;
+                }
                 st.commits.push((next, header.clone()));
                 st.header = header;
                 st.end = next;
@@ -396,6 +424,20 @@ impl WalState {
             seq += 1;
             pos = next;
         };
+        if st.end < home {
+            // The log ends inside what is home already: a new generation
+            // had begun overwriting it. The main file holds it all.
+            let generation = st.generation;
+            st = WalState::empty(main.clone(), fresh_salt);
+            st.file_pages = store.page_count(FileKind::Wal)?;
+            st.generation = generation;
+            st.drop_all(alloc::format!(
+                "{name}: the frames of generation {generation} are all in the main file already (a later generation began over them: {})",
+                stop.unwrap_or_default()
+            ));
+            st.report.dropped_pages = 0;
+            return Ok(st);
+        }
         st.report.dropped_pages = st.file_pages - st.end;
         if st.report.dropped_pages > 0 {
             let uncommitted = if pending.is_empty() {
