@@ -1531,7 +1531,7 @@ fn read_main_header(
 fn header_from_wal(store: &dyn PageStore) -> Option<FileHeader> {
     let id = wal::database_id(store)?;
     let st = WalState::recover(store, &FileHeader::new(id), 0).ok()?;
-    (st.report.commits > 0).then(|| FileHeader {
+    (st.report.commits > 0).then_some(FileHeader {
         // Nothing of the WAL is known to be home: replay all of it.
         wal_generation: 0,
         wal_backfilled: 0,
