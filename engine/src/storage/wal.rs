@@ -327,7 +327,6 @@ impl WalState {
                 "{name}: generation {} is older than the main file's checkpoint (generation {}); everything in it is already home",
                 wh.generation, main.wal_generation
             ));
-            st.generation = main.wal_generation;
             return Ok(st);
         }
         // Frames below this are in the main file already (a checkpoint of
@@ -430,7 +429,6 @@ impl WalState {
             let generation = st.generation;
             st = WalState::empty(main.clone(), fresh_salt);
             st.file_pages = store.page_count(FileKind::Wal)?;
-            st.generation = generation;
             st.drop_all(alloc::format!(
                 "{name}: the frames of generation {generation} are all in the main file already (a later generation began over them: {})",
                 stop.unwrap_or_default()
@@ -464,7 +462,9 @@ impl WalState {
         WalState {
             database_id: main.database_id,
             salt,
-            generation: 1,
+            // Newer than any generation the main file has taken in, so
+            // that recovery never takes this one's frames for those.
+            generation: main.wal_generation + 1,
             header_written: false,
             chain: salt,
             seq: 0,
