@@ -264,6 +264,33 @@ impl Database {
         main.close()
     }
 
+    /// The database as one self-contained image of its main file (what
+    /// [`Database::import`] and every target open): the last commit, with
+    /// the WAL folded in. Fails inside a transaction.
+    pub fn export(&self) -> Result<Vec<u8>> {
+        let mut st = self.writer(None)?;
+        if st.explicit {
+            return Err(err!(
+                Busy,
+                "export: a transaction is open (export after COMMIT)"
+            ));
+        }
+        st.main.export_image()
+    }
+
+    /// Opens an image made by [`Database::export`] as a new in-memory
+    /// database. The image is checked like a file: its header at once, every
+    /// page when read (`PRAGMA integrity_check` reads them all).
+    pub fn import(image: &[u8], options: OpenOptions) -> Result<Database> {
+        let mut store = MemoryStore::new();
+        write_image(&mut store, image)?;
+        #[cfg(feature = "std")]
+        let env: Arc<dyn Env> = Arc::new(crate::env::StdEnv);
+        #[cfg(not(feature = "std"))]
+        let env: Arc<dyn Env> = Arc::new(crate::env::TestEnv::new(0));
+        Database::open_with(Box::new(store), env, options)
+    }
+
     /// What opening found in the WAL: the commits it replayed and what it
     /// dropped (a torn tail, uncommitted frames, a WAL of another database).
     pub fn recovery_report(&self) -> crate::storage::RecoveryReport {
@@ -490,6 +517,30 @@ impl Database {
             done: false,
         })
     }
+}
+
+/// Writes an exported image into `store` as its main file, with an empty
+/// WAL: how a host puts an image into its own storage before opening it.
+pub fn write_image(store: &mut dyn PageStore, image: &[u8]) -> Result<()> {
+    use crate::storage::{FileKind, PAGE_SIZE};
+    if image.is_empty() || image.len() % PAGE_SIZE != 0 {
+        return Err(err!(
+            InvalidArgument,
+            "import: an image is a whole number of 16384-byte pages; this one has {} bytes",
+            image.len()
+        ));
+    }
+    let pages = u32::try_from(image.len() / PAGE_SIZE)
+        .map_err(|_| err!(TooBig, "import: the image has too many pages"))?;
+    let mut buf = crate::storage::page::zeroed_page();
+    for (no, chunk) in image.chunks_exact(PAGE_SIZE).enumerate() {
+        buf.copy_from_slice(chunk);
+        store.write_page(FileKind::Main, no as u32, &buf)?;
+    }
+    store.truncate(FileKind::Main, pages)?;
+    store.truncate(FileKind::Wal, 0)?;
+    store.sync(FileKind::Main)?;
+    store.sync(FileKind::Wal)
 }
 
 /// Runs one statement on `st` and pulls every row it produces, so that

@@ -38,6 +38,7 @@ pub(crate) mod sync;
 
 pub use db::{
     ColumnIndex, Database, FromValue, OpenOptions, Params, Row, Rows, Statement, Transaction,
+    write_image,
 };
 pub use encoding::{Value, ValueRef};
 pub use error::{Error, ErrorKind, Result};

@@ -478,3 +478,48 @@ fn commits_after_a_clean_close_and_reopen_survive_a_crash() {
         }
     }
 }
+
+#[test]
+fn export_and_import_carry_the_whole_database() {
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX t_v ON t(v);
+         WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 3000)
+         INSERT INTO t(v) SELECT printf('%0100d', x) FROM n;
+         DELETE FROM t WHERE id % 3 = 0;
+         PRAGMA user_version = 42;",
+    )
+    .unwrap();
+    let image = db.export().unwrap();
+    assert_eq!(image.len() % 16384, 0);
+    let copy = Database::import(&image, OpenOptions::default()).unwrap();
+    assert_eq!(count(&copy, "SELECT count(*) FROM t"), 2000);
+    assert_eq!(
+        count(
+            &copy,
+            "SELECT count(*) FROM t WHERE v > '0000000000000002000'"
+        ),
+        count(
+            &db,
+            "SELECT count(*) FROM t WHERE v > '0000000000000002000'"
+        )
+    );
+    assert_eq!(count(&copy, "PRAGMA user_version"), 42);
+    assert_eq!(integrity(&copy), "ok");
+    // The image is a main file: written to disk, it opens as one.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("exported.turdb");
+    std::fs::write(&path, &image).unwrap();
+    let file = Database::open(&path).unwrap();
+    assert_eq!(count(&file, "SELECT count(*) FROM t"), 2000);
+    // Bad images are errors, not panics.
+    let e = Database::import(&image[..100], OpenOptions::default())
+        .err()
+        .unwrap();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    let mut bad = image.clone();
+    bad[16] ^= 0xff;
+    assert!(Database::import(&bad, OpenOptions::default()).is_err());
+    db.execute_batch("BEGIN").unwrap();
+    assert_eq!(db.export().unwrap_err().kind(), ErrorKind::Busy);
+}
