@@ -29,6 +29,7 @@ use crate::sql::exec::*;
 use crate::sql::ops::{self, Affinity};
 use crate::sql::parser;
 use crate::sql::plan::{Binder, Catalogs, ColInfo, Planned, Scope, ScopeTable};
+use crate::sql::rename;
 use crate::storage::PageStore;
 use crate::storage::memory::MemoryStore;
 use crate::storage::pager::{Pager, PagerOptions};
@@ -1189,6 +1190,9 @@ fn catalog_put(
     root: u32,
     sql: &str,
 ) -> Result<()> {
+    let schema = schema_mut(st, store);
+    let next = schema.order.values().copied().max().unwrap_or(0) + 1;
+    let seq = *schema.order.entry(catalog::key(name)).or_insert(next);
     let pager = pager_of(st, store);
     let tree = catalog_tree(pager)?;
     let mut rec = Vec::new();
@@ -1200,6 +1204,7 @@ fn catalog_put(
             ValueRef::Text(tbl),
             ValueRef::Integer(i64::from(root)),
             ValueRef::Text(sql),
+            ValueRef::Integer(seq),
         ],
     );
     tree.insert(pager, catalog::key(name).as_bytes(), &rec)?;
@@ -1227,6 +1232,7 @@ fn put_sequence(st: &mut State, store: Store, key: &str, table: &str, value: i64
 }
 
 fn catalog_delete(st: &mut State, store: Store, name: &str) -> Result<()> {
+    schema_mut(st, store).order.remove(&catalog::key(name));
     let pager = pager_of(st, store);
     let tree = catalog_tree(pager)?;
     tree.delete(pager, catalog::key(name).as_bytes())?;
@@ -1260,6 +1266,9 @@ fn load_schema(pager: &mut Pager, store: Store) -> Result<Schema> {
         };
         let root = u32::try_from(root_i64).unwrap_or(0);
         let sql = text(4);
+        if let Some(Value::Integer(seq)) = vals.get(5) {
+            schema.order.insert(catalog::key(&name), *seq);
+        }
         let ctx = |e: Error| e.context(format!("load catalog entry {name}"));
         match ty.as_str() {
             "table" => {
@@ -1694,11 +1703,21 @@ fn alter_table(st: &mut State, at: &ast::AlterTable) -> Result<()> {
             columns.push(cd.clone());
         }
         ast::AlterAction::RenameColumn { old, new } => {
-            let c = columns
-                .iter_mut()
-                .find(|c| c.name.eq_ignore_ascii_case(old))
-                .ok_or_else(|| err!(NotFound, "no such column: \"{old}\""))?;
-            c.name = new.clone();
+            if table.column(old).is_none() {
+                return Err(err!(NotFound, "no such column: \"{old}\""));
+            }
+            if table.column(new).is_some() {
+                return Err(err!(Constraint, "duplicate column name: {new}"));
+            }
+            return rename_in_schema(
+                st,
+                &table,
+                rename::Change::Column {
+                    old: old.as_str(),
+                    new: new.as_str(),
+                },
+            )
+            .map_err(|e| e.context(format!("ALTER TABLE {} RENAME COLUMN", table.name)));
         }
         ast::AlterAction::DropColumn(name) => {
             let ci = table
@@ -1750,43 +1769,8 @@ fn alter_table(st: &mut State, at: &ast::AlterTable) -> Result<()> {
                     "there is already another table or index with this name: {new}"
                 ));
             }
-            ct.name.name = new.clone();
-            ct.name.schema = None;
-            let sql = format!("{}", Stmt::CreateTable(ct.clone()));
-            let (t, _) = catalog::table_from_ast(&ct, store, table.root, &sql)?;
-            catalog_delete(st, store, &table.name)?;
-            catalog_put(st, store, "table", new, new, table.root, &sql)?;
-            schema_mut(st, store)
-                .tables
-                .remove(&catalog::key(&table.name));
-            schema_mut(st, store)
-                .tables
-                .insert(catalog::key(new), Arc::new(t));
-            for ix in schema_of(st, store).indexes_of(&table.name) {
-                let mut ix2 = (*ix).clone();
-                ix2.table = new.clone();
-                catalog_put(st, store, "index", &ix.name, new, ix.root, &ix.sql)?;
-                schema_mut(st, store)
-                    .indexes
-                    .insert(catalog::key(&ix.name), Arc::new(ix2));
-            }
-            for tr in schema_of(st, store).triggers_of(&table.name) {
-                let mut def = tr.def.clone();
-                def.table.name = new.clone();
-                let sql = format!("{}", Stmt::CreateTrigger(Box::new(def.clone())));
-                catalog_put(st, store, "trigger", &tr.name, new, 0, &sql)?;
-                schema_mut(st, store).triggers.insert(
-                    catalog::key(&tr.name),
-                    Arc::new(catalog::Trigger {
-                        name: tr.name.clone(),
-                        store,
-                        table: new.clone(),
-                        def,
-                        sql,
-                    }),
-                );
-            }
-            return Ok(());
+            return rename_in_schema(st, &table, rename::Change::Table { new: new.as_str() })
+                .map_err(|e| e.context(format!("ALTER TABLE {} RENAME TO", table.name)));
         }
     }
     let sql = format!("{}", Stmt::CreateTable(ct.clone()));
@@ -1804,6 +1788,148 @@ fn alter_table(st: &mut State, at: &ast::AlterTable) -> Result<()> {
         .tables
         .insert(catalog::key(&table.name), Arc::new(t));
     Ok(())
+}
+
+/// Rewrites every stored object that names the renamed table or column
+/// (the table itself, other tables' foreign keys, indexes, views, triggers,
+/// in both schemas) and reloads the catalog from the new text.
+fn rename_in_schema(st: &mut State, table: &Table, change: rename::Change<'_>) -> Result<()> {
+    let store = table.store;
+    let cols: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+    let mut entries = Vec::new();
+    for s in [Store::Main, Store::Temp] {
+        if store == Store::Temp && s == Store::Main {
+            continue;
+        }
+        let sc = schema_of(st, s);
+        for t in sc.tables.values() {
+            entries.push((
+                s,
+                "table",
+                t.name.clone(),
+                t.name.clone(),
+                t.root,
+                t.sql.clone(),
+            ));
+        }
+        for ix in sc.indexes.values().filter(|ix| !ix.auto) {
+            entries.push((
+                s,
+                "index",
+                ix.name.clone(),
+                ix.table.clone(),
+                ix.root,
+                ix.sql.clone(),
+            ));
+        }
+        for v in sc.views.values() {
+            entries.push((s, "view", v.name.clone(), v.name.clone(), 0, v.sql.clone()));
+        }
+        for tr in sc.triggers.values() {
+            entries.push((
+                s,
+                "trigger",
+                tr.name.clone(),
+                tr.table.clone(),
+                0,
+                tr.sql.clone(),
+            ));
+        }
+    }
+    let mut rewritten = Vec::new();
+    {
+        let columns_of = |name: &str| -> Vec<String> {
+            let k = catalog::key(name);
+            [&st.temp_schema, &st.schema]
+                .iter()
+                .find_map(|sc| {
+                    sc.tables
+                        .get(&k)
+                        .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
+                        .or_else(|| sc.views.get(&k).map(|v| v.columns.clone()))
+                })
+                .unwrap_or_default()
+        };
+        let mut r = rename::Renamer::new(&table.name, cols, change, &columns_of);
+        for (s, ty, name, tbl, root, sql) in entries {
+            let new_sql = r
+                .rewrite(&sql)
+                .map_err(|e| e.context(format!("rewrite {ty} {name}")))?;
+            if let Some(new_sql) = new_sql {
+                rewritten.push((s, ty, name, tbl, root, new_sql));
+            }
+        }
+    }
+    let new_table = match change {
+        rename::Change::Table { new } => Some(new),
+        rename::Change::Column { .. } => None,
+    };
+    let renamed = |n: &str| match new_table {
+        Some(new) if n.eq_ignore_ascii_case(&table.name) => new.to_string(),
+        _ => n.to_string(),
+    };
+    if let Some(new) = new_table {
+        // The table keeps its place in creation order and its sequence.
+        let sc = schema_mut(st, store);
+        let seq = sc.order.get(&catalog::key(&table.name)).copied();
+        catalog_delete(st, store, &table.name)?;
+        if let Some(seq) = seq {
+            schema_mut(st, store).order.insert(catalog::key(new), seq);
+        }
+        if let Some(v) = schema_mut(st, store)
+            .sequences
+            .remove(&catalog::key(&table.name))
+        {
+            catalog_delete(
+                st,
+                store,
+                &format!("\u{1}seq:{}", catalog::key(&table.name)),
+            )?;
+            put_sequence(
+                st,
+                store,
+                &format!("\u{1}seq:{}", catalog::key(new)),
+                new,
+                v,
+            )?;
+        }
+        if !rewritten
+            .iter()
+            .any(|e| e.1 == "table" && e.2 == table.name)
+        {
+            rewritten.push((
+                store,
+                "table",
+                table.name.clone(),
+                table.name.clone(),
+                table.root,
+                table.sql.clone(),
+            ));
+        }
+        // Automatic indexes are named after their table
+        // (`sqlite_autoindex_<table>_<n>`), as in SQLite.
+        let prefix = format!("sqlite_autoindex_{}_", table.name);
+        for ix in schema_of(st, store).indexes_of(&table.name) {
+            if ix.auto {
+                let n = ix.name.get(prefix.len()..).unwrap_or("1");
+                let seq = schema_of(st, store)
+                    .order
+                    .get(&catalog::key(&ix.name))
+                    .copied();
+                catalog_delete(st, store, &ix.name)?;
+                let name = format!("sqlite_autoindex_{new}_{n}");
+                if let Some(seq) = seq {
+                    schema_mut(st, store).order.insert(catalog::key(&name), seq);
+                }
+                catalog_put(st, store, "index", &name, new, ix.root, "")?;
+            }
+        }
+    }
+    for (s, ty, name, tbl, root, sql) in rewritten {
+        let name = if ty == "table" { renamed(&name) } else { name };
+        catalog_put(st, s, ty, &name, &renamed(&tbl), root, &sql)?;
+    }
+    st.reload_schema()
 }
 
 // ------------------------------------------------------------ DML

@@ -8,7 +8,8 @@
 //!
 //! ```text
 //! key    lower-cased object name (UTF-8)
-//! value  record [type TEXT, name TEXT, tbl_name TEXT, root INTEGER, sql TEXT]
+//! value  record [type TEXT, name TEXT, tbl_name TEXT, root INTEGER, sql TEXT,
+//!               seq INTEGER (creation number)]
 //! ```
 //!
 //! `type` is `table`, `index`, `view` or `trigger`; `root` is the page of the
@@ -231,6 +232,9 @@ pub struct Schema {
     /// Schemas made by CREATE SCHEMA (lower-cased). Their objects live in
     /// the main file under the name `schema.object`.
     pub named: hashbrown::HashSet<String>,
+    /// Creation number of every object by lower-cased name: the order of
+    /// `sqlite_schema` and `.dump`.
+    pub order: HashMap<String, i64>,
 }
 
 impl fmt::Debug for Schema {

@@ -2785,16 +2785,17 @@ fn schema_rows(s: &Schema) -> Vec<Tuple> {
             t(&tr.sql),
         ]);
     }
-    rows.sort_by_key(|a| render_key(a));
+    rows.sort_by_key(|r| creation_key(s, r));
     rows
 }
 
-fn render_key(r: &[Value]) -> (String, String) {
-    let s = |v: &Value| match v {
-        Value::Text(s) => s.clone(),
+/// SQLite lists its schema in rowid order, which is creation order.
+fn creation_key(s: &Schema, r: &[Value]) -> (i64, String) {
+    let name = match &r[1] {
+        Value::Text(n) => n.clone(),
         _ => String::new(),
     };
-    (s(&r[0]), s(&r[1]))
+    (s.order.get(&lower(&name)).copied().unwrap_or(0), name)
 }
 
 /// Window results are bound to slots from here, remapped once the input
