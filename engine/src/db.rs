@@ -272,39 +272,113 @@ impl Drop for Transaction<'_> {
 
 // ------------------------------------------------------------ params
 
-/// Values for a statement's parameters.
+/// Values for a statement's parameters: by position (`?`, `?N`, and
+/// named parameters by their index) or by name (`:a`, `@a`, `$a`).
 pub trait Params {
-    fn values(self) -> Vec<Value>;
+    fn bind(self) -> Bindings;
+}
+
+/// What a [`Params`] binds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Bindings {
+    Positional(Vec<Value>),
+    /// Names with their prefix character, as written in the SQL.
+    Named(Vec<(String, Value)>),
 }
 
 impl Params for () {
-    fn values(self) -> Vec<Value> {
-        Vec::new()
+    fn bind(self) -> Bindings {
+        Bindings::Positional(Vec::new())
     }
 }
 
 impl Params for &[Value] {
-    fn values(self) -> Vec<Value> {
-        self.to_vec()
+    fn bind(self) -> Bindings {
+        Bindings::Positional(self.to_vec())
     }
 }
 
 impl Params for Vec<Value> {
-    fn values(self) -> Vec<Value> {
-        self
+    fn bind(self) -> Bindings {
+        Bindings::Positional(self)
     }
 }
 
 impl<const N: usize> Params for [Value; N] {
-    fn values(self) -> Vec<Value> {
-        self.into_iter().collect()
+    fn bind(self) -> Bindings {
+        Bindings::Positional(self.into_iter().collect())
     }
 }
 
 impl<const N: usize> Params for &[Value; N] {
-    fn values(self) -> Vec<Value> {
-        self.to_vec()
+    fn bind(self) -> Bindings {
+        Bindings::Positional(self.to_vec())
     }
+}
+
+impl Params for &[(&str, Value)] {
+    fn bind(self) -> Bindings {
+        Bindings::Named(
+            self.iter()
+                .map(|(n, v)| (n.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+}
+
+impl Params for Vec<(&str, Value)> {
+    fn bind(self) -> Bindings {
+        Bindings::Named(self.into_iter().map(|(n, v)| (n.to_string(), v)).collect())
+    }
+}
+
+impl<const N: usize> Params for [(&str, Value); N] {
+    fn bind(self) -> Bindings {
+        Bindings::Named(self.into_iter().map(|(n, v)| (n.to_string(), v)).collect())
+    }
+}
+
+impl Bindings {
+    /// The values by index for `parsed`; a wrong count or an unknown name
+    /// is an error naming the statement. Named parameters not given are
+    /// NULL, as in SQLite.
+    fn resolve(self, parsed: &ast::Parsed, sql: &str) -> Result<Vec<Value>> {
+        let text = sql.get(parsed.start..parsed.end).unwrap_or(sql);
+        let what = || format!("bind parameters of \"{}\"", parser::snippet(text));
+        match self {
+            Bindings::Positional(v) if v.len() == parsed.params => Ok(v),
+            Bindings::Positional(v) => Err(err!(
+                InvalidArgument,
+                "{}: {} given, the statement has {}",
+                what(),
+                v.len(),
+                parsed.params
+            )),
+            Bindings::Named(list) => {
+                let mut vals = vec![Value::Null; parsed.params];
+                for (name, v) in list {
+                    let Some(&(_, i)) = parsed.param_names.iter().find(|(n, _)| *n == name) else {
+                        return Err(err!(
+                            InvalidArgument,
+                            "{}: no parameter named {name}",
+                            what()
+                        ));
+                    };
+                    vals[i - 1] = v;
+                }
+                Ok(vals)
+            }
+        }
+    }
+}
+
+/// `named_params! { ":a": 1, "@b": "x" }`: parameters by name.
+#[macro_export]
+macro_rules! named_params {
+    () => { $crate::__private::Vec::<(&str, $crate::Value)>::new() };
+    ($($n:literal : $v:expr),+ $(,)?) => {
+        $crate::__private::vec![$(($n, $crate::Value::from($v))),+]
+    };
 }
 
 /// `params![a, b, ...]`: a parameter list from values that convert.
@@ -343,7 +417,7 @@ impl<'db> Statement<'db> {
 
     /// Runs the statement and returns its rows.
     pub fn query<P: Params>(&mut self, params: P) -> Result<Rows<'_>> {
-        let params = params.values();
+        let params = params.bind().resolve(&self.parsed, &self.sql)?;
         let mut st = lock(&self.db.state);
         self.db.interrupt.store(false, AtomicOrdering::Relaxed);
         let out = run(
