@@ -1467,6 +1467,12 @@ fn create_table(
 ) -> Result<()> {
     let store = store_of(ct.temp, ct.name.schema.as_deref())?;
     let name = &ct.name.name;
+    if name.to_ascii_lowercase().starts_with("sqlite_") {
+        return Err(err!(
+            InvalidArgument,
+            "object name reserved for internal use: {name}"
+        ));
+    }
     if schema_of(st, store).contains(name) {
         if ct.if_not_exists
             && schema_of(st, store)
@@ -1489,12 +1495,6 @@ fn create_table(
             return Ok(());
         }
         return Err(err!(Constraint, "{what} {name} already exists"));
-    }
-    if name.to_ascii_lowercase().starts_with("sqlite_") {
-        return Err(err!(
-            InvalidArgument,
-            "object name reserved for internal use: {name}"
-        ));
     }
     // CREATE TABLE ... AS SELECT: columns from the query, then its rows.
     let (ct_owned, as_rows);
@@ -1555,6 +1555,9 @@ fn create_table(
     schema_mut(st, store)
         .tables
         .insert(catalog::key(name), table.clone());
+    if table.autoincrement {
+        ensure_sequence_table(st, store)?;
+    }
     for mut ix in autos {
         let t = BTree::create(pager_of(st, store))?;
         ix.root = t.root();
@@ -1593,6 +1596,12 @@ fn create_index(
         pos: ci.name.pos,
     })?;
     let store = table.store;
+    if table.name.eq_ignore_ascii_case(catalog::SEQUENCE_TABLE) {
+        return Err(err!(
+            InvalidArgument,
+            "table sqlite_sequence may not be indexed"
+        ));
+    }
     if schema_of(st, store).contains(&ci.name.name) {
         if ci.if_not_exists {
             return Ok(());
@@ -1674,7 +1683,22 @@ fn drop_object(
                     .get(&k)
                     .cloned()
                     .ok_or_else(|| Error::internal("table"))?;
-                for ix in s.indexes_of(&t.name) {
+                if k == catalog::SEQUENCE_TABLE {
+                    return Err(err!(
+                        InvalidArgument,
+                        "table sqlite_sequence may not be dropped"
+                    ));
+                }
+                if t.autoincrement && s.tables.contains_key(catalog::SEQUENCE_TABLE) {
+                    let sql = format!("DELETE FROM {} WHERE name = ?1", sequence_table(store));
+                    exec_quiet(
+                        st,
+                        &sql,
+                        &[Value::Text(t.name.clone())],
+                        &AtomicBool::new(false),
+                    )?;
+                }
+                for ix in schema_of(st, store).indexes_of(&t.name) {
                     BTree::open(ix.root).destroy(pager_of(st, store))?;
                     catalog_delete(st, store, &ix.name)?;
                     schema_mut(st, store)
@@ -1966,6 +1990,21 @@ fn rename_in_schema(st: &mut State, table: &Table, change: rename::Change<'_>) -
                 new,
                 v,
             )?;
+        }
+        if table.autoincrement
+            && schema_of(st, store)
+                .tables
+                .contains_key(catalog::SEQUENCE_TABLE)
+        {
+            let sql = format!(
+                "UPDATE {} SET name = ?2 WHERE name = ?1",
+                sequence_table(store)
+            );
+            let names = [
+                Value::Text(table.name.clone()),
+                Value::Text(new.to_string()),
+            ];
+            exec_quiet(st, &sql, &names, &AtomicBool::new(false))?;
         }
         if !rewritten
             .iter()
@@ -2628,6 +2667,100 @@ fn returning(b: &mut Binder, t: &Arc<Table>, cols: &[ast::ResultColumn]) -> Resu
     r
 }
 
+/// `sqlite_sequence` of a store, qualified for internal SQL.
+fn sequence_table(store: Store) -> &'static str {
+    match store {
+        Store::Main => "main.sqlite_sequence",
+        Store::Temp => "temp.sqlite_sequence",
+    }
+}
+
+/// Creates `sqlite_sequence(name, seq)` beside the first AUTOINCREMENT
+/// table of a store, as SQLite does; it is an ordinary table that SELECT,
+/// UPDATE, INSERT and DELETE reach.
+fn ensure_sequence_table(st: &mut State, store: Store) -> Result<()> {
+    if schema_of(st, store)
+        .tables
+        .contains_key(catalog::SEQUENCE_TABLE)
+    {
+        return Ok(());
+    }
+    let sql = "CREATE TABLE sqlite_sequence(name,seq)";
+    let Some(Stmt::CreateTable(ct)) = parser::parse(sql)?.into_iter().next().map(|p| p.stmt) else {
+        return Err(err!(Internal, "sqlite_sequence definition"));
+    };
+    let tree = BTree::create(pager_of(st, store))?;
+    let (t, _) = catalog::table_from_ast(&ct, store, tree.root(), sql)?;
+    catalog_put(
+        st,
+        store,
+        "table",
+        "sqlite_sequence",
+        "sqlite_sequence",
+        tree.root(),
+        sql,
+    )?;
+    schema_mut(st, store)
+        .tables
+        .insert(catalog::SEQUENCE_TABLE.to_string(), Arc::new(t));
+    Ok(())
+}
+
+/// The AUTOINCREMENT high-water mark of `table`: its `sqlite_sequence`
+/// row, or the catalog entry files written before that table existed kept.
+fn read_sequence(st: &mut State, table: &Table, interrupt: &AtomicBool) -> Result<i64> {
+    let legacy = schema_of(st, table.store)
+        .sequences
+        .get(&catalog::key(&table.name))
+        .copied()
+        .unwrap_or(0);
+    if !schema_of(st, table.store)
+        .tables
+        .contains_key(catalog::SEQUENCE_TABLE)
+    {
+        return Ok(legacy);
+    }
+    let sql = format!(
+        "SELECT max(seq) FROM {} WHERE name = ?1",
+        sequence_table(table.store)
+    );
+    let rows = exec_internal(st, &sql, &[Value::Text(table.name.clone())], interrupt)?;
+    let v = match rows.first().and_then(|r| r.first()) {
+        Some(Value::Integer(i)) => *i,
+        Some(Value::Real(x)) => *x as i64,
+        _ => 0,
+    };
+    Ok(v.max(legacy))
+}
+
+fn write_sequence(st: &mut State, table: &Table, seq: i64, interrupt: &AtomicBool) -> Result<()> {
+    ensure_sequence_table(st, table.store)?;
+    let name = Value::Text(table.name.clone());
+    let t = sequence_table(table.store);
+    let found = !exec_internal(
+        st,
+        &format!("SELECT 1 FROM {t} WHERE name = ?1"),
+        core::slice::from_ref(&name),
+        interrupt,
+    )?
+    .is_empty();
+    let sql = if found {
+        format!("UPDATE {t} SET seq = ?2 WHERE name = ?1")
+    } else {
+        format!("INSERT INTO {t}(name, seq) VALUES (?1, ?2)")
+    };
+    exec_quiet(st, &sql, &[name, Value::Integer(seq)], interrupt)
+}
+
+/// Runs internal bookkeeping SQL without touching what `changes()` and
+/// `last_insert_rowid()` report for the user's statement.
+fn exec_quiet(st: &mut State, sql: &str, params: &[Value], interrupt: &AtomicBool) -> Result<()> {
+    let (changes, total, last) = (st.changes, st.total_changes, st.last_rowid);
+    exec_internal(st, sql, params, interrupt)?;
+    (st.changes, st.total_changes, st.last_rowid) = (changes, total, last);
+    Ok(())
+}
+
 fn insert(
     st: &mut State,
     ins: &ast::Insert,
@@ -2787,11 +2920,12 @@ fn insert(
     };
     let mut changes = 0u64;
     let mut out_rows = Vec::new();
-    let mut seq = schema_of(st, store)
-        .sequences
-        .get(&catalog::key(&table.name))
-        .copied()
-        .unwrap_or(0);
+    let mut seq = if table.autoincrement {
+        read_sequence(st, &table, interrupt)?
+    } else {
+        0
+    };
+    let seq_at_start = seq;
     for src in rows {
         let mut vals = vec![Value::Null; table.columns.len()];
         let mut given = vec![false; table.columns.len()];
@@ -2935,12 +3069,6 @@ fn insert(
             st.last_rowid = r;
             if table.autoincrement && r > seq {
                 seq = r;
-                let key = alloc::format!("\u{1}seq:{}", table.name.to_ascii_lowercase());
-                // The high-water mark rides in `root` (see catalog docs).
-                put_sequence(st, store, &key, &table.name, r)?;
-                schema_mut(st, store)
-                    .sequences
-                    .insert(catalog::key(&table.name), r);
             }
             fk_child_check(st, &table, &row, params, interrupt)?;
             fire(
@@ -2955,6 +3083,9 @@ fn insert(
                 interrupt,
             )?;
         }
+    }
+    if seq > seq_at_start {
+        write_sequence(st, &table, seq, interrupt)?;
     }
     st.changes = changes;
     st.total_changes += changes;
@@ -3566,6 +3697,9 @@ fn exec_internal(
             }
             Stmt::Delete(d) => {
                 delete(st, d, params, interrupt)?;
+            }
+            Stmt::Insert(i) => {
+                insert(st, i, params, interrupt)?;
             }
             other => return Err(err!(Internal, "exec_internal: {other}")),
         }

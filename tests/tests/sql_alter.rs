@@ -156,3 +156,66 @@ fn rename_errors_name_the_column() {
         .unwrap_err();
     assert!(e.to_string().contains("duplicate column name: B"), "{e}");
 }
+
+/// AUTOINCREMENT keeps its high-water marks in `sqlite_sequence`, an
+/// ordinary table as in SQLite: readable, updatable, kept across reopen,
+/// renamed and cleaned up with its tables.
+#[test]
+fn sqlite_sequence_is_a_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.turdb");
+    {
+        let db = Database::open(&path).unwrap();
+        db.execute_batch(
+            "CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, x);
+             CREATE TABLE u(id INTEGER PRIMARY KEY AUTOINCREMENT, x);",
+        )
+        .unwrap();
+        assert_eq!(
+            text(&db, "SELECT type, name, sql FROM sqlite_master"),
+            [
+                "table|t|CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, x)",
+                "table|sqlite_sequence|CREATE TABLE sqlite_sequence(name,seq)",
+                "table|u|CREATE TABLE u(id INTEGER PRIMARY KEY AUTOINCREMENT, x)",
+            ]
+        );
+        assert!(text(&db, "SELECT * FROM sqlite_sequence").is_empty());
+        db.execute_batch("INSERT INTO t(x) VALUES (1), (2); INSERT INTO u(x) VALUES (1)")
+            .unwrap();
+        assert_eq!(db.changes(), 1, "bookkeeping is not counted");
+        assert_eq!(db.last_insert_rowid(), 1);
+        assert_eq!(
+            text(&db, "SELECT name, seq FROM sqlite_sequence ORDER BY name"),
+            ["t|2", "u|1"]
+        );
+        db.execute_batch("UPDATE sqlite_sequence SET seq = 10 WHERE name = 't'")
+            .unwrap();
+    }
+    let db = Database::open(&path).unwrap();
+    db.execute_batch("INSERT INTO t(x) VALUES (3); ALTER TABLE t RENAME TO t2")
+        .unwrap();
+    assert_eq!(text(&db, "SELECT id FROM t2"), ["1", "2", "11"]);
+    assert_eq!(
+        text(&db, "SELECT name, seq FROM sqlite_sequence ORDER BY name"),
+        ["t2|11", "u|1"]
+    );
+    db.execute_batch("DROP TABLE u").unwrap();
+    assert_eq!(text(&db, "SELECT name FROM sqlite_sequence"), ["t2"]);
+    for (sql, msg) in [
+        (
+            "DROP TABLE sqlite_sequence",
+            "table sqlite_sequence may not be dropped",
+        ),
+        (
+            "CREATE TABLE sqlite_sequence(a)",
+            "object name reserved for internal use: sqlite_sequence",
+        ),
+        (
+            "CREATE INDEX i ON sqlite_sequence(name)",
+            "table sqlite_sequence may not be indexed",
+        ),
+    ] {
+        let e = db.execute(sql, ()).unwrap_err();
+        assert!(e.to_string().contains(msg), "{sql}: {e}");
+    }
+}

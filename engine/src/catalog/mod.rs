@@ -17,8 +17,10 @@
 //! as written (for an index made by a UNIQUE or PRIMARY KEY constraint,
 //! empty). The in-memory definitions are rebuilt from that text when the
 //! database opens, so the stored form never depends on Rust struct layout.
-//! A table's AUTOINCREMENT high-water mark is an entry of type `sequence`
-//! named `\u{1}seq:<table>` whose `root` holds the value.
+//! AUTOINCREMENT high-water marks live, as in SQLite, in the ordinary table
+//! `sqlite_sequence(name, seq)`, created with the first AUTOINCREMENT table.
+//! (Files written before it kept them as entries of type `sequence` named
+//! `\u{1}seq:<table>` whose `root` holds the value; those are still read.)
 //!
 //! # Invariants
 //!
@@ -57,6 +59,9 @@ impl Store {
         }
     }
 }
+
+/// The key of the table SQLite keeps AUTOINCREMENT high-water marks in.
+pub const SEQUENCE_TABLE: &str = "sqlite_sequence";
 
 /// ASCII-lower-cased name: the catalog's lookup key.
 pub fn key(name: &str) -> String {
