@@ -951,6 +951,16 @@ fn run_write(
     params: &[Value],
     interrupt: &AtomicBool,
 ) -> Result<Outcome> {
+    let stored;
+    let text = if matches!(
+        stmt,
+        Stmt::CreateTable(_) | Stmt::CreateIndex(_) | Stmt::CreateView(_) | Stmt::CreateTrigger(_)
+    ) {
+        stored = stored_create_sql(text);
+        stored.as_str()
+    } else {
+        text
+    };
     match stmt {
         Stmt::CreateTable(ct) => {
             create_table(st, ct, text, params, interrupt)?;
@@ -1255,6 +1265,45 @@ fn catalog_tree(pager: &mut Pager) -> Result<BTree> {
     Ok(t)
 }
 
+/// The CREATE text as SQLite keeps it in `sqlite_schema.sql`: the words
+/// before the object's name become `CREATE [UNIQUE] TABLE|INDEX|VIEW|TRIGGER`
+/// (TEMP, IF NOT EXISTS and a main/temp qualifier dropped); from the name
+/// on, the text stays as written. A CREATE SCHEMA schema's qualifier stays:
+/// it is part of the stored name.
+fn stored_create_sql(text: &str) -> String {
+    use crate::sql::lexer::{Keyword, Lexer, TokenKind, ident_value};
+    let mut lx = Lexer::new(text);
+    let mut unique = false;
+    let kind = loop {
+        let t = lx.next_token();
+        match t.kind {
+            TokenKind::Keyword(Keyword::Unique) => unique = true,
+            TokenKind::Keyword(
+                k @ (Keyword::Table | Keyword::Index | Keyword::View | Keyword::Trigger),
+            ) => break k,
+            TokenKind::Eof | TokenKind::Error(_) => return text.to_string(),
+            _ => {}
+        }
+    };
+    let mut name = lx.next_token();
+    if name.is_kw(Keyword::If) {
+        lx.next_token();
+        lx.next_token();
+        name = lx.next_token();
+    }
+    let dot = lx.next_token();
+    if dot.kind == TokenKind::Dot
+        && ["main", "temp", "root"]
+            .iter()
+            .any(|s| ident_value(name.text(text)).eq_ignore_ascii_case(s))
+    {
+        name = lx.next_token();
+    }
+    let rest = text.get(name.start..).unwrap_or("");
+    let unique = if unique { "UNIQUE " } else { "" };
+    format!("CREATE {unique}{} {rest}", kind.as_str())
+}
+
 fn catalog_put(
     st: &mut State,
     store: Store,
@@ -1543,7 +1592,7 @@ fn create_table(
         ct
     };
     let sql = if as_rows.is_some() {
-        format!("{}", Stmt::CreateTable(Box::new(ct.clone())))
+        create_as_sql(ct)
     } else {
         text.to_string()
     };
@@ -1582,6 +1631,38 @@ fn create_table(
         }
     }
     Ok(())
+}
+
+/// The CREATE TABLE text SQLite stores for CREATE TABLE ... AS SELECT
+/// (its `createTableStmt`: one line while short, else a column per line).
+fn create_as_sql(ct: &ast::CreateTable) -> String {
+    let ast::TableBody::Columns { columns, .. } = &ct.body else {
+        return format!("{}", Stmt::CreateTable(Box::new(ct.clone())));
+    };
+    let ident = |s: &str| {
+        if crate::sql::display::is_plain_ident(s) {
+            s.to_string()
+        } else {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        }
+    };
+    // SQLite's identLength: the name, a quote per quote, two quotes.
+    let len = |s: &str| s.chars().count() + s.matches('"').count() + 2;
+    let n = columns.iter().map(|c| len(&c.name) + 5).sum::<usize>() + len(&ct.name.name);
+    let (sep, end) = if n < 50 { (",", ")") } else { (",\n  ", "\n)") };
+    let cols: Vec<String> = columns
+        .iter()
+        .map(|c| match &c.type_name {
+            Some(t) => format!("{} {t}", ident(&c.name)),
+            None => ident(&c.name),
+        })
+        .collect();
+    let open = if n < 50 { "(" } else { "(\n  " };
+    format!(
+        "CREATE TABLE {}{open}{}{end}",
+        ident(&ct.name.name),
+        cols.join(sep)
+    )
 }
 
 fn create_index(

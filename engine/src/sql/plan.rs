@@ -836,7 +836,7 @@ impl<'a> Binder<'a> {
                 BExpr::Exists(Box::new(sub), *not)
             }
             Expr::Subquery(select) => {
-                let sub = self.subplan(select, None)?;
+                let sub = self.subplan(select, Some(1))?;
                 BExpr::Scalar(Box::new(sub))
             }
             Expr::Row(v) => {
@@ -1067,6 +1067,42 @@ impl<'a> Binder<'a> {
     }
 
     // ---------------------------------------------------------- SELECT
+
+    /// `e` with each bare name that is no column in scope but a result
+    /// column's alias replaced by that column's expression: SQLite
+    /// resolves such names in HAVING (`... count(*) c ... HAVING c > 1`)
+    /// against the result set after the FROM tables.
+    fn with_aliases(&self, e: &Expr, columns: &[ast::ResultColumn]) -> Expr {
+        let mut out = e.clone();
+        self.substitute_aliases(&mut out, columns);
+        out
+    }
+
+    fn substitute_aliases(&self, e: &mut Expr, columns: &[ast::ResultColumn]) {
+        if let Expr::Column {
+            table: None,
+            name,
+            pos,
+            ..
+        } = e
+        {
+            let aliased = columns.iter().find_map(|c| match c {
+                ast::ResultColumn::Expr {
+                    expr,
+                    alias: Some(a),
+                    ..
+                } if a.eq_ignore_ascii_case(name) => Some(expr),
+                _ => None,
+            });
+            if let Some(x) = aliased
+                && self.resolve(None, name, *pos).is_err()
+            {
+                *e = x.clone();
+            }
+            return;
+        }
+        crate::sql::rename::each_child(e, &mut |c| self.substitute_aliases(c, columns));
+    }
 
     pub fn plan_select(&mut self, sel: &ast::Select) -> Result<Planned> {
         let n_ctes = self.ctes.len();
@@ -2585,8 +2621,9 @@ impl<'a> Binder<'a> {
         // aggregate operator is built.
         let having = match &core.having {
             Some(h) => {
+                let h = self.with_aliases(h, &core.columns);
                 let saved = self.win.take();
-                let r = self.bind(h);
+                let r = self.bind(&h);
                 self.win = saved;
                 Some(r?)
             }

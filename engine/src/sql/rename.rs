@@ -620,7 +620,7 @@ fn push(outer: &[Frame], frame: Frame) -> Vec<Frame> {
 
 /// Calls `f` on the direct sub-expressions of `e` that are not inside a
 /// subquery.
-fn each_child(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
+pub(crate) fn each_child(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
     match e {
         Expr::Unary { expr, .. }
         | Expr::IsNull { expr, .. }
