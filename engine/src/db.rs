@@ -56,6 +56,11 @@ pub(crate) struct State {
     changes: u64,
     total_changes: u64,
     foreign_keys: bool,
+    /// PRAGMA recursive_triggers: off by default, as in SQLite, so a
+    /// trigger does not fire again while it runs.
+    recursive_triggers: bool,
+    /// Names of the triggers running, outermost first.
+    firing: Vec<String>,
     /// Running triggers, innermost last: the NEW/OLD scope and row its
     /// statements see.
     triggers: Vec<(Scope, Tuple)>,
@@ -138,6 +143,8 @@ impl Database {
                 changes: 0,
                 total_changes: 0,
                 foreign_keys: false,
+                recursive_triggers: false,
+                firing: Vec::new(),
                 triggers: Vec::new(),
             }),
             interrupt: AtomicBool::new(false),
@@ -1023,7 +1030,12 @@ fn run_write(
                     .views
                     .contains_key(&catalog::key(&ct.table.name));
             if !has_table && !has_view {
-                return Err(err!(NotFound, "no such table: {}", ct.table.name));
+                return Err(err!(
+                    NotFound,
+                    "no such table: {}.{}",
+                    ct.table.schema.as_deref().unwrap_or("main"),
+                    ct.table.name
+                ));
             }
             if has_view && ct.time != ast::TriggerTime::InsteadOf {
                 return Err(err!(
@@ -1092,7 +1104,7 @@ fn run_write(
             Ok(Outcome { rows: None })
         }
         Stmt::AlterTable(at) => {
-            alter_table(st, at)?;
+            alter_table(st, at, text)?;
             Ok(Outcome { rows: None })
         }
         Stmt::Analyze(_) | Stmt::Vacuum => Ok(Outcome { rows: None }),
@@ -1836,7 +1848,7 @@ fn drop_object(
     ))
 }
 
-fn alter_table(st: &mut State, at: &ast::AlterTable) -> Result<()> {
+fn alter_table(st: &mut State, at: &ast::AlterTable, text: &str) -> Result<()> {
     let table = st.binder().table(&at.table)?;
     let store = table.store;
     let parsed = parser::parse(&table.sql)?;
@@ -1886,7 +1898,11 @@ fn alter_table(st: &mut State, at: &ast::AlterTable) -> Result<()> {
                 return Err(err!(NotFound, "no such column: \"{old}\""));
             }
             if table.column(new).is_some() {
-                return Err(err!(Constraint, "duplicate column name: {new}"));
+                return Err(err!(
+                    Constraint,
+                    "error in table {} after rename: duplicate column name: {new}",
+                    table.name
+                ));
             }
             return rename_in_schema(
                 st,
@@ -1903,25 +1919,31 @@ fn alter_table(st: &mut State, at: &ast::AlterTable) -> Result<()> {
                 .column(name)
                 .ok_or_else(|| err!(NotFound, "no such column: \"{name}\""))?;
             let c = &table.columns[ci];
-            let why = if c.primary_key {
-                Some("PRIMARY KEY")
-            } else if schema_of(st, store)
+            // SQLite's messages.
+            let unique = schema_of(st, store)
                 .indexes_of(&table.name)
-                .iter()
-                .any(|ix| ix.columns.iter().any(|k| k.column == Some(ci)) || ix.auto)
-            {
-                Some("UNIQUE or indexed")
+                .into_iter()
+                .find(|ix| ix.columns.iter().any(|k| k.column == Some(ci)));
+            let msg = if c.primary_key {
+                Some(format!("cannot drop PRIMARY KEY column: \"{name}\""))
+            } else if let Some(ix) = unique {
+                Some(if ix.auto {
+                    format!("cannot drop UNIQUE column: \"{name}\"")
+                } else {
+                    format!(
+                        "error in index {} after drop column: no such column: {name}",
+                        ix.name
+                    )
+                })
             } else if table.columns.len() == 1 {
-                Some("the only column")
+                Some(format!(
+                    "cannot drop column \"{name}\": no other columns exist"
+                ))
             } else {
                 None
             };
-            if let Some(why) = why {
-                return Err(err!(
-                    InvalidArgument,
-                    "cannot drop column \"{name}\" of {}: {why}",
-                    table.name
-                ));
+            if let Some(msg) = msg {
+                return Err(err!(InvalidArgument, "{msg}"));
             }
             columns.remove(ci);
             // Rewrite every row without the column.
@@ -1952,7 +1974,26 @@ fn alter_table(st: &mut State, at: &ast::AlterTable) -> Result<()> {
                 .map_err(|e| e.context(format!("ALTER TABLE {} RENAME TO", table.name)));
         }
     }
-    let sql = format!("{}", Stmt::CreateTable(ct.clone()));
+    let printed = format!("{}", Stmt::CreateTable(ct.clone()));
+    // ADD COLUMN appends the column's text as written, as SQLite does,
+    // when that reads back as the same table.
+    let sql = match &at.action {
+        ast::AlterAction::AddColumn(_) => add_column_text(&table.sql, text)
+            .filter(|edited| {
+                parser::parse(edited)
+                    .ok()
+                    .and_then(|p| p.into_iter().next())
+                    .is_some_and(|p| {
+                        let mut st2 = p.stmt;
+                        if let Stmt::CreateTable(c) = &mut st2 {
+                            c.name = ct.name.clone();
+                        }
+                        st2.to_string() == printed
+                    })
+            })
+            .unwrap_or(printed),
+        _ => printed,
+    };
     let (t, _) = catalog::table_from_ast(&ct, store, table.root, &sql)?;
     catalog_put(
         st,
@@ -1967,6 +2008,47 @@ fn alter_table(st: &mut State, at: &ast::AlterTable) -> Result<()> {
         .tables
         .insert(catalog::key(&table.name), Arc::new(t));
     Ok(())
+}
+
+/// `create` with the column definition of `alter` (`ALTER TABLE t ADD
+/// [COLUMN] def`) inserted as `, def` before the `)` that closes its
+/// definitions.
+fn add_column_text(create: &str, alter: &str) -> Option<String> {
+    use crate::sql::lexer::{Keyword, Lexer, TokenKind};
+    let mut lx = Lexer::new(alter);
+    let def_start = loop {
+        let t = lx.next_token();
+        match t.kind {
+            TokenKind::Keyword(Keyword::Add) => {
+                let n = lx.next_token();
+                break if n.is_kw(Keyword::Column) {
+                    lx.next_token().start
+                } else {
+                    n.start
+                };
+            }
+            TokenKind::Eof | TokenKind::Error(_) => return None,
+            _ => {}
+        }
+    };
+    let def = alter
+        .get(def_start..)?
+        .trim_end()
+        .trim_end_matches(';')
+        .trim_end();
+    let mut lx = Lexer::new(create);
+    let mut depth = 0usize;
+    let close = loop {
+        let t = lx.next_token();
+        match t.kind {
+            TokenKind::LParen => depth += 1,
+            TokenKind::RParen if depth == 1 => break t.start,
+            TokenKind::RParen => depth = depth.saturating_sub(1),
+            TokenKind::Eof | TokenKind::Error(_) => return None,
+            _ => {}
+        }
+    };
+    Some(format!("{}, {def}{}", &create[..close], &create[close..]))
 }
 
 /// Rewrites every stored object that names the renamed table or column
@@ -2298,6 +2380,11 @@ impl Writer<'_> {
         }
         for (i, c) in t.columns.iter().enumerate() {
             if c.not_null && vals[i].is_null() && Some(i) != t.rowid_alias {
+                // The statement's OR clause wins over the column's.
+                let conflict = match (conflict, c.not_null_conflict) {
+                    (Conflict::Abort, Some(own)) => own,
+                    (stmt, _) => stmt,
+                };
                 match conflict {
                     Conflict::Ignore => return Ok(false),
                     _ => {
@@ -2438,7 +2525,10 @@ fn check_strict(table: &str, col: &str, sty: catalog::StrictType, v: &Value) -> 
             bits >= 64 || (*i >= -(1i64 << (bits - 1)) && *i < (1i64 << (bits - 1)))
         }
         (S::UInt(bits), Value::Integer(i)) => *i >= 0 && (bits >= 63 || *i < (1i64 << bits)),
-        (S::F32, Value::Real(_) | Value::Integer(_)) => true,
+        // Range-checked: a value an f32 cannot hold (beyond ±3.4e38) is
+        // refused; precision is not cut.
+        (S::F32, Value::Real(x)) => x.abs() <= f64::from(f32::MAX),
+        (S::F32, Value::Integer(i)) => (*i as f64).abs() <= f64::from(f32::MAX),
         _ => false,
     };
     if ok {
@@ -2446,9 +2536,9 @@ fn check_strict(table: &str, col: &str, sty: catalog::StrictType, v: &Value) -> 
     } else {
         Err(err!(
             Constraint,
-            "cannot store {} value in {:?} column {table}.{col}",
-            v.type_name(),
-            sty
+            "cannot store {} value in {} column {table}.{col}",
+            v.type_name().to_ascii_uppercase(),
+            sty.name()
         ))
     }
 }
@@ -2551,6 +2641,7 @@ fn view_target(st: &State, name: &ast::QualifiedName) -> Result<Option<Arc<Table
             affinity: Affinity::Blob,
             strict: None,
             not_null: false,
+            not_null_conflict: None,
             default: None,
             collation: Default::default(),
             primary_key: false,
@@ -3220,6 +3311,7 @@ fn fire(
                 }
                 _ => false,
             }
+            && (st.recursive_triggers || !st.firing.contains(&catalog::key(&t.name)))
     });
     if trigs.is_empty() {
         return Ok(Fired::Go);
@@ -3254,39 +3346,10 @@ fn fire(
     st.triggers.push((scope, row.clone()));
     let r = (|| -> Result<Fired> {
         for t in &trigs {
-            if let Some(when) = &t.def.when {
-                let mut e = st.binder().bind(when)?;
-                let mut cx = st.cx(params, interrupt);
-                if !e.test(&mut cx, &row)? {
-                    continue;
-                }
-            }
-            for stmt in &t.def.body {
-                match stmt {
-                    Stmt::Insert(i) => {
-                        insert(st, i, params, interrupt)?;
-                    }
-                    Stmt::Update(u) => {
-                        update(st, u, params, interrupt)?;
-                    }
-                    Stmt::Delete(d) => {
-                        delete(st, d, params, interrupt)?;
-                    }
-                    Stmt::Select(s) => {
-                        let mut p = st.binder().plan_select(s)?;
-                        let mut cx = st.cx(params, interrupt);
-                        p.op.rewind(&mut cx)?;
-                        while p.op.next(&mut cx)?.is_some() {}
-                    }
-                    other => {
-                        return Err(err!(
-                            Unsupported,
-                            "trigger {}: statement not allowed in a trigger: {other}",
-                            t.name
-                        ));
-                    }
-                }
-            }
+            st.firing.push(catalog::key(&t.name));
+            let r = run_trigger(st, t, &row, params, interrupt);
+            st.firing.pop();
+            r?;
         }
         Ok(Fired::Go)
     })();
@@ -3296,6 +3359,50 @@ fn fire(
         Err(e) if e.message() == RAISE_IGNORE => Ok(Fired::Ignore),
         other => other,
     }
+}
+
+/// One trigger's WHEN and body for the NEW/OLD `row` on top of the stack.
+fn run_trigger(
+    st: &mut State,
+    t: &catalog::Trigger,
+    row: &[Value],
+    params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<()> {
+    if let Some(when) = &t.def.when {
+        let mut e = st.binder().bind(when)?;
+        let mut cx = st.cx(params, interrupt);
+        if !e.test(&mut cx, row)? {
+            return Ok(());
+        }
+    }
+    for stmt in &t.def.body {
+        match stmt {
+            Stmt::Insert(i) => {
+                insert(st, i, params, interrupt)?;
+            }
+            Stmt::Update(u) => {
+                update(st, u, params, interrupt)?;
+            }
+            Stmt::Delete(d) => {
+                delete(st, d, params, interrupt)?;
+            }
+            Stmt::Select(s) => {
+                let mut p = st.binder().plan_select(s)?;
+                let mut cx = st.cx(params, interrupt);
+                p.op.rewind(&mut cx)?;
+                while p.op.next(&mut cx)?.is_some() {}
+            }
+            other => {
+                return Err(err!(
+                    Unsupported,
+                    "trigger {}: statement not allowed in a trigger: {other}",
+                    t.name
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `[WITH ...] SELECT columns FROM from WHERE where_`, for statements the
@@ -4034,6 +4141,7 @@ fn pragma_columns(name: &str, has_value: bool) -> Vec<String> {
         "cache_size" if !has_value => &["cache_size"],
         "user_version" if !has_value => &["user_version"],
         "foreign_keys" if !has_value => &["foreign_keys"],
+        "recursive_triggers" if !has_value => &["recursive_triggers"],
         _ => &[],
     };
     cols.iter().map(|s| s.to_string()).collect()
@@ -4163,7 +4271,8 @@ fn pragma(st: &mut State, name: &ast::QualifiedName, value: Option<&Expr>) -> Re
                 ast::FkAction::NoAction => "NO ACTION",
             };
             let mut out = Vec::new();
-            for (id, fk) in tab.foreign_keys.iter().enumerate() {
+            // SQLite numbers foreign keys from the last declared one.
+            for (id, fk) in tab.foreign_keys.iter().rev().enumerate() {
                 for (seq, &c) in fk.columns.iter().enumerate() {
                     out.push(vec![
                         i(id as i64),
@@ -4179,6 +4288,14 @@ fn pragma(st: &mut State, name: &ast::QualifiedName, value: Option<&Expr>) -> Re
             }
             Ok(out)
         }
+        "recursive_triggers" => match arg {
+            Some(v) => {
+                st.recursive_triggers =
+                    matches!(v.to_ascii_lowercase().as_str(), "1" | "on" | "true" | "yes");
+                Ok(Vec::new())
+            }
+            None => Ok(vec![vec![i(i64::from(st.recursive_triggers))]]),
+        },
         "foreign_keys" => match arg {
             Some(v) => {
                 st.foreign_keys =

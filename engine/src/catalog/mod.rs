@@ -77,6 +77,9 @@ pub struct Column {
     /// A TurDB strict type (`BOOLEAN`, `i32`, ...) or a STRICT table's type.
     pub strict: Option<StrictType>,
     pub not_null: bool,
+    /// `NOT NULL ON CONFLICT x`: what a NULL does when the statement names
+    /// no conflict resolution of its own.
+    pub not_null_conflict: Option<ast::Conflict>,
     pub default: Option<ast::Expr>,
     pub collation: Collation,
     /// Part of the PRIMARY KEY.
@@ -104,6 +107,23 @@ pub enum StrictType {
 }
 
 impl StrictType {
+    /// The type's name in messages: SQLite's upper case for its own, as
+    /// declared for TurDB's.
+    pub fn name(self) -> String {
+        match self {
+            StrictType::Any => "ANY".into(),
+            StrictType::Integer => "INTEGER".into(),
+            StrictType::Real => "REAL".into(),
+            StrictType::Text => "TEXT".into(),
+            StrictType::Blob => "BLOB".into(),
+            StrictType::Boolean => "BOOLEAN".into(),
+            StrictType::Json => "JSON".into(),
+            StrictType::Int(n) => alloc::format!("i{n}"),
+            StrictType::UInt(n) => alloc::format!("u{n}"),
+            StrictType::F32 => "f32".into(),
+        }
+    }
+
     /// TurDB's own strict type names, checked in every table.
     pub fn turdb(type_name: &str) -> Option<StrictType> {
         let t = type_name.trim().to_ascii_lowercase();
@@ -340,21 +360,11 @@ pub fn table_from_ast(
         let type_name = col.type_name.clone();
         let strict_type = match &type_name {
             Some(t) if *strict => Some(StrictType::strict_table(t).ok_or_else(|| {
-                err!(
-                    Type,
-                    "create table {name}: unknown datatype for {}.{}: \"{t}\"",
-                    name,
-                    col.name
-                )
+                err!(Type, "unknown datatype for {}.{}: \"{t}\"", name, col.name)
             })?),
             Some(t) => StrictType::turdb(t),
             None if *strict => {
-                return Err(err!(
-                    Type,
-                    "create table {name}: missing datatype for {}.{}",
-                    name,
-                    col.name
-                ));
+                return Err(err!(Type, "missing datatype for {}.{}", name, col.name));
             }
             None => None,
         };
@@ -373,6 +383,7 @@ pub fn table_from_ast(
             affinity,
             strict: strict_type,
             not_null: false,
+            not_null_conflict: None,
             default: None,
             collation: Collation::Binary,
             primary_key: false,
@@ -403,7 +414,10 @@ pub fn table_from_ast(
                         cons.name.clone(),
                     ));
                 }
-                K::NotNull { .. } => c.not_null = true,
+                K::NotNull { conflict } => {
+                    c.not_null = true;
+                    c.not_null_conflict = *conflict;
+                }
                 K::Null => {}
                 K::Unique { .. } => uniques.push((
                     alloc::vec![ast::IndexedColumn {

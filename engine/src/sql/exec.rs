@@ -1763,7 +1763,11 @@ impl Level {
                         }
                         for (c, v) in index.columns.iter().zip(vals).take(n) {
                             if let Some(ci) = c.column {
-                                slots[ci] = v;
+                                // A key holds the number, the affinity its type.
+                                slots[ci] = match (v, t.columns[ci].affinity) {
+                                    (Value::Integer(i), Affinity::Real) => Value::Real(i as f64),
+                                    (v, _) => v,
+                                };
                             }
                         }
                         if let Some(a) = t.rowid_alias {

@@ -1591,9 +1591,8 @@ impl<'a> Parser<'a> {
                     _ => {
                         return Err(err!(
                             Syntax,
-                            "variable number must be between ?1 and ?{}: {} at {}",
+                            "variable number must be between ?1 and ?{} at {}",
                             MAX_PARAM,
-                            snippet(text),
                             t.pos
                         ));
                     }

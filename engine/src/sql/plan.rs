@@ -1949,15 +1949,7 @@ impl<'a> Binder<'a> {
                     }
                 }
             }
-            let covering = used_columns.is_some_and(|used| {
-                used.iter().enumerate().all(|(ci, u)| {
-                    !u || Some(ci) == table.rowid_alias
-                        || ix
-                            .columns
-                            .iter()
-                            .any(|c| c.column == Some(ci) && c.collation == Collation::Binary)
-                })
-            });
+            let covering = used_columns.is_some_and(|used| index_covers(table, &ix, used));
             return Ok(Access::Index {
                 index: ix,
                 eq,
@@ -2382,15 +2374,7 @@ impl<'a> Binder<'a> {
                 else {
                     return false;
                 };
-                let covering = used.is_some_and(|used| {
-                    used.iter().enumerate().all(|(ci, u)| {
-                        !u || Some(ci) == table.rowid_alias
-                            || ix
-                                .columns
-                                .iter()
-                                .any(|c| c.column == Some(ci) && c.collation == Collation::Binary)
-                    })
-                });
+                let covering = used.is_some_and(|used| index_covers(table, &ix, used));
                 level.access = Access::Index {
                     index: ix,
                     eq: Vec::new(),
@@ -2780,6 +2764,23 @@ impl<'a> Binder<'a> {
             loaded: false,
         }))
     }
+}
+
+/// Whether `ix` holds every column the query reads (`used`, by column) so
+/// rows come from the index alone. A key keeps a value's number but not
+/// whether it was INTEGER or REAL (1 and 1.0 are one key), so a column is
+/// read from the key only when its affinity decides the type: INTEGER and
+/// NUMERIC store integral numbers as integers, REAL as reals, TEXT no
+/// numbers; a column without affinity may hold 1 and 1.0 alike.
+fn index_covers(table: &Table, ix: &Index, used: &[bool]) -> bool {
+    used.iter().enumerate().all(|(ci, u)| {
+        !u || Some(ci) == table.rowid_alias
+            || (!matches!(table.columns[ci].affinity, Affinity::Blob)
+                && ix
+                    .columns
+                    .iter()
+                    .any(|c| c.column == Some(ci) && c.collation == Collation::Binary))
+    })
 }
 
 /// The rows of `sqlite_schema` for one schema.
