@@ -1,5 +1,6 @@
 //! Shared helpers for TurDB's cross-layer tests (`tests/tests/*.rs`).
 
+pub mod golden;
 pub mod slt;
 
 use turdb::env::TestEnv;
