@@ -28,7 +28,7 @@ use crate::sql::ast::{self, Conflict, Expr, Stmt};
 use crate::sql::exec::*;
 use crate::sql::ops::{self, Affinity};
 use crate::sql::parser;
-use crate::sql::plan::{Binder, Catalogs, ColInfo, Planned, Scope, ScopeTable};
+use crate::sql::plan::{self, Binder, Catalogs, ColInfo, Planned, Scope, ScopeTable};
 use crate::sql::rename;
 use crate::storage::PageStore;
 use crate::storage::memory::MemoryStore;
@@ -3432,19 +3432,15 @@ fn simple_select(
     }
 }
 
-/// Plans `SELECT <table row + rowid> FROM table WHERE ...` and collects the
-/// matching rows (all of them first, so the writes cannot disturb the scan).
-#[allow(clippy::too_many_arguments)]
-fn matching_rows(
-    st: &mut State,
+/// `SELECT <table row + rowid> FROM table WHERE ...`: the rows an UPDATE
+/// or DELETE visits.
+fn rows_select(
     with: Option<&ast::With>,
-    table: &Arc<Table>,
+    table: &Table,
     alias: Option<&str>,
     where_: Option<&Expr>,
-    params: &[Value],
-    interrupt: &AtomicBool,
-) -> Result<Vec<Tuple>> {
-    let sel = simple_select(
+) -> ast::Select {
+    simple_select(
         with.cloned(),
         vec![
             ast::ResultColumn::Star,
@@ -3469,7 +3465,22 @@ fn matching_rows(
             indexed: None,
         }),
         where_.cloned(),
-    );
+    )
+}
+
+/// Plans `SELECT <table row + rowid> FROM table WHERE ...` and collects the
+/// matching rows (all of them first, so the writes cannot disturb the scan).
+#[allow(clippy::too_many_arguments)]
+fn matching_rows(
+    st: &mut State,
+    with: Option<&ast::With>,
+    table: &Arc<Table>,
+    alias: Option<&str>,
+    where_: Option<&Expr>,
+    params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<Vec<Tuple>> {
+    let sel = rows_select(with, table, alias, where_);
     let mut p = st.binder().plan_select(&sel)?;
     let mut cx = st.cx(params, interrupt);
     p.op.rewind(&mut cx)?;
@@ -4116,6 +4127,32 @@ fn explain(st: &mut State, stmt: &Stmt) -> Result<Vec<String>> {
         Stmt::Select(s) => {
             let p = st.binder().plan_select(s)?;
             p.op.explain(0, &mut out);
+        }
+        // Writes: the statement, then the plan of the rows it visits.
+        Stmt::Update(u) if u.from.is_none() && view_target(st, &u.table)?.is_none() => {
+            let t = target_table(st, &u.table)?;
+            out.push(format!("UPDATE {}", t.name));
+            let sel = rows_select(u.with.as_ref(), &t, u.alias.as_deref(), u.where_.as_ref());
+            st.binder().plan_select(&sel)?.op.explain(1, &mut out);
+        }
+        Stmt::Delete(d) if view_target(st, &d.table)?.is_none() => {
+            let t = target_table(st, &d.table)?;
+            out.push(format!("DELETE FROM {}", t.name));
+            let sel = rows_select(d.with.as_ref(), &t, d.alias.as_deref(), d.where_.as_ref());
+            st.binder().plan_select(&sel)?.op.explain(1, &mut out);
+        }
+        Stmt::Insert(i) => {
+            out.push(format!("INSERT INTO {}", plan::display_name(&i.table)));
+            match &i.source {
+                ast::InsertSource::Select(sel) => {
+                    let mut sel = (**sel).clone();
+                    if sel.with.is_none() {
+                        sel.with = i.with.clone();
+                    }
+                    st.binder().plan_select(&sel)?.op.explain(1, &mut out);
+                }
+                ast::InsertSource::DefaultValues => out.push("  DEFAULT VALUES".into()),
+            }
         }
         other => out.push(format!("{}", other)),
     }

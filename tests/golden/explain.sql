@@ -27,7 +27,7 @@ EXPLAIN SELECT * FROM t WHERE a IN (1, 2);
 >   SEARCH USING INDEX t_a (a IN 2 values) t
 EXPLAIN SELECT * FROM t WHERE a = 1 OR a = 2;
 > PROJECT 4 columns
->   SCAN t
+>   SEARCH USING INDEX t_a (a IN 2 values) t
 -- A covering index needs no table lookup.
 EXPLAIN SELECT a, b FROM t WHERE a = 3;
 > PROJECT 2 columns
@@ -56,7 +56,7 @@ EXPLAIN SELECT * FROM u JOIN t ON t.id = u.t_id;
 EXPLAIN SELECT * FROM w LEFT JOIN u ON u.v = w.y;
 > PROJECT 5 columns
 >   SCAN w
->     SCAN u (LEFT JOIN)
+>     HASH JOIN on 1 keys u (LEFT JOIN)
 EXPLAIN SELECT * FROM w JOIN u ON w.x < u.v;
 > PROJECT 5 columns
 >   SCAN w
@@ -85,10 +85,10 @@ EXPLAIN SELECT * FROM u WHERE t_id IN (SELECT id FROM t WHERE a = 1);
 >   SCAN u
 EXPLAIN SELECT * FROM t WHERE id IN (SELECT t_id FROM u);
 > PROJECT 4 columns
->   SCAN t
+>   SEARCH (rowid IN subquery) t
 EXPLAIN SELECT * FROM t WHERE a IN (SELECT t_id FROM u);
 > PROJECT 4 columns
->   SCAN t
+>   SEARCH USING INDEX t_a (a IN subquery) t
 -- Aggregates and compounds.
 EXPLAIN SELECT a, count(*) FROM t GROUP BY a;
 > PROJECT 2 columns
@@ -102,14 +102,25 @@ EXPLAIN SELECT x FROM w UNION SELECT v FROM u;
 >     SCAN u
 -- Writes show the rows they visit.
 EXPLAIN UPDATE t SET b = 'x' WHERE id = 1;
-> UPDATE t SET b = 'x' WHERE id = 1
+> UPDATE t
+>   PROJECT 5 columns
+>     SEARCH (rowid=?) t
 EXPLAIN UPDATE t SET b = 'x' WHERE a > 3;
-> UPDATE t SET b = 'x' WHERE a > 3
+> UPDATE t
+>   PROJECT 5 columns
+>     SEARCH USING INDEX t_a (a>?) t
 EXPLAIN DELETE FROM t WHERE a = 2;
-> DELETE FROM t WHERE a = 2
+> DELETE FROM t
+>   PROJECT 5 columns
+>     SEARCH USING INDEX t_a (a=?) t
 EXPLAIN DELETE FROM w;
 > DELETE FROM w
+>   PROJECT 3 columns
+>     SCAN w
 EXPLAIN INSERT INTO w SELECT a, b FROM t WHERE a = 1;
-> INSERT INTO w SELECT a, b FROM t WHERE a = 1
+> INSERT INTO w
+>   PROJECT 2 columns
+>     SEARCH USING INDEX t_a (a=?) t
 EXPLAIN INSERT INTO w VALUES (1, 2);
-> INSERT INTO w VALUES (1, 2)
+> INSERT INTO w
+>   VALUES (1 rows)

@@ -1876,6 +1876,7 @@ impl<'a> Binder<'a> {
                 index: None,
                 list: bl,
                 affinity: Affinity::Integer,
+                sub: None,
             });
         }
         // best index
@@ -1959,18 +1960,7 @@ impl<'a> Binder<'a> {
             });
         }
         if let Some((Some(ci), list)) = in_term {
-            let coll = table.columns[ci].collation;
-            if let Some(ix) = self.indexes_of(table).into_iter().find(|ix| {
-                ix.where_.is_none()
-                    && ix
-                        .columns
-                        .first()
-                        .is_some_and(|c| c.column == Some(ci) && c.collation == coll)
-                    && match indexed {
-                        Some(ast::IndexedBy::Index(n)) => ix.name.eq_ignore_ascii_case(n),
-                        _ => true,
-                    }
-            }) {
+            if let Some(ix) = self.first_column_index(table, ci, indexed) {
                 let mut bl = Vec::new();
                 for x in list {
                     bl.push(self.bind(x)?);
@@ -1979,8 +1969,12 @@ impl<'a> Binder<'a> {
                     index: Some(ix),
                     list: bl,
                     affinity: table.columns[ci].affinity,
+                    sub: None,
                 });
             }
+        }
+        if let Some(a) = self.in_select_access(li, table, terms, indexed)? {
+            return Ok(a);
         }
         if let Some(ast::IndexedBy::Index(n)) = indexed {
             return Err(err!(NotFound, "no query solution using index {n}"));
@@ -2027,6 +2021,82 @@ impl<'a> Binder<'a> {
             }
         }
         Ok(Access::Scan)
+    }
+
+    /// A full index whose first column is `ci` with the column's own
+    /// collation (the one INDEXED BY names, if any): it can probe `ci`.
+    fn first_column_index(
+        &self,
+        table: &Arc<Table>,
+        ci: usize,
+        indexed: Option<&ast::IndexedBy>,
+    ) -> Option<Arc<Index>> {
+        let coll = table.columns[ci].collation;
+        self.indexes_of(table).into_iter().find(|ix| {
+            ix.where_.is_none()
+                && ix
+                    .columns
+                    .first()
+                    .is_some_and(|c| c.column == Some(ci) && c.collation == coll)
+                && match indexed {
+                    Some(ast::IndexedBy::Index(n)) => ix.name.eq_ignore_ascii_case(n),
+                    _ => true,
+                }
+        })
+    }
+
+    /// `col IN (SELECT ...)` on the rowid or an index's first column, when
+    /// the subquery is not correlated and probing with the column's
+    /// affinity finds every row the IN test accepts (a numeric column, or a
+    /// text column against text values). The IN test stays a filter.
+    fn in_select_access(
+        &mut self,
+        li: usize,
+        table: &Arc<Table>,
+        terms: &[Term<'_>],
+        indexed: Option<&ast::IndexedBy>,
+    ) -> Result<Option<Access>> {
+        if matches!(indexed, Some(ast::IndexedBy::NotIndexed)) {
+            return Ok(None);
+        }
+        for t in terms {
+            let Expr::InSelect {
+                expr,
+                select,
+                not: false,
+            } = t.expr
+            else {
+                continue;
+            };
+            let Some(col) = self.level_column(expr, li) else {
+                continue;
+            };
+            let ix = match col {
+                None if indexed.is_none() => None,
+                None => continue,
+                Some(ci) => match self.first_column_index(table, ci, indexed) {
+                    Some(ix) => Some(ix),
+                    None => continue,
+                },
+            };
+            let affinity = col.map_or(Affinity::Integer, |ci| table.columns[ci].affinity);
+            let sub = self.subplan(select, Some(1))?;
+            let probe_ok = match affinity {
+                Affinity::Integer | Affinity::Real | Affinity::Numeric => true,
+                Affinity::Text => sub.affinity == Some(Affinity::Text),
+                Affinity::Blob => false,
+            };
+            if sub.correlated || !probe_ok {
+                continue;
+            }
+            return Ok(Some(Access::InList {
+                index: ix,
+                list: Vec::new(),
+                affinity,
+                sub: Some(Box::new(sub)),
+            }));
+        }
+        Ok(None)
     }
 
     /// Whether an index on column `ci` can find the rows where
@@ -2160,7 +2230,8 @@ impl<'a> Binder<'a> {
 
         // Terms: (term, level it belongs to or None for post)
         let mut where_terms = Vec::new();
-        if let Some(w) = &core.where_ {
+        let where_ = core.where_.as_ref().map(or_to_in);
+        if let Some(w) = &where_ {
             conjuncts(w, &mut where_terms);
         }
         let mut per_level: Vec<Vec<Term<'_>>> = (0..levels.len()).map(|_| Vec::new()).collect();
@@ -2174,6 +2245,22 @@ impl<'a> Binder<'a> {
             let (mask, opaque) = self.level_mask(t);
             if has_aggregate(t) {
                 return Err(err!(Syntax, "misuse of aggregate in WHERE"));
+            }
+            // `col IN (SELECT ...)` on the last level may probe it: a term
+            // there sees every level, as after the join.
+            let last = levels.len().wrapping_sub(1);
+            if opaque
+                && !levels.is_empty()
+                && !levels[last].left_join
+                && let Expr::InSelect { expr, .. } = t
+                && self.level_column(expr, last).is_some()
+            {
+                per_level[last].push(Term {
+                    expr: t,
+                    mask,
+                    opaque,
+                });
+                continue;
             }
             if opaque || mask & left_mask != 0 || levels.is_empty() {
                 post_terms.push(t);
@@ -2206,11 +2293,14 @@ impl<'a> Binder<'a> {
         for (li, e) in on_terms {
             let (mask, opaque) = self.level_mask(e);
             if flat[li].left_join {
-                // ON of a LEFT JOIN decides matches at its own level.
+                // ON of a LEFT JOIN decides matches at its own level (never
+                // earlier: it must not drop left rows); its equalities may
+                // still pick the level's access (rowid, index, hash join),
+                // since a level without a match emits its NULL row anyway.
                 per_level[li].push(Term {
                     expr: e,
                     mask,
-                    opaque: true,
+                    opaque,
                 });
             } else if opaque || mask & left_mask != 0 {
                 post_terms.push(e);
@@ -2763,6 +2853,111 @@ impl<'a> Binder<'a> {
             out: Default::default(),
             loaded: false,
         }))
+    }
+}
+
+/// `x = 1 OR x = 2 OR ...` (one column against constants) as
+/// `x IN (1, 2, ...)`, which the planner serves with one probe per value;
+/// conjuncts are rewritten one by one. The two mean the same in SQLite:
+/// both compare with the column's affinity and collation.
+fn or_to_in(e: &Expr) -> Expr {
+    fn leaves<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match e {
+            Expr::Binary {
+                op: BinaryOp::Or,
+                left,
+                right,
+                ..
+            } => {
+                leaves(left, out);
+                leaves(right, out);
+            }
+            other => out.push(other),
+        }
+    }
+    fn constant(e: &Expr) -> bool {
+        match e {
+            Expr::Literal(_) | Expr::Param { .. } => true,
+            Expr::Unary { expr, .. } => constant(expr),
+            _ => false,
+        }
+    }
+    match e {
+        Expr::Binary {
+            op: BinaryOp::And,
+            left,
+            right,
+            pos,
+        } => Expr::Binary {
+            op: BinaryOp::And,
+            left: Box::new(or_to_in(left)),
+            right: Box::new(or_to_in(right)),
+            pos: *pos,
+        },
+        Expr::Binary {
+            op: BinaryOp::Or, ..
+        } => {
+            let mut ls = Vec::new();
+            leaves(e, &mut ls);
+            let mut col: Option<&Expr> = None;
+            let mut list = Vec::new();
+            for l in ls {
+                let Expr::Binary {
+                    op: BinaryOp::Eq,
+                    left,
+                    right,
+                    ..
+                } = l
+                else {
+                    return e.clone();
+                };
+                let (c, v) = match (&**left, &**right) {
+                    (c @ Expr::Column { .. }, v) if constant(v) => (c, v),
+                    (v, c @ Expr::Column { .. }) if constant(v) => (c, v),
+                    _ => return e.clone(),
+                };
+                match col {
+                    None => col = Some(c),
+                    Some(prev) if same_column(prev, c) => {}
+                    Some(_) => return e.clone(),
+                }
+                list.push(v.clone());
+            }
+            match col {
+                Some(c) => Expr::InList {
+                    expr: Box::new(c.clone()),
+                    list,
+                    not: false,
+                },
+                None => e.clone(),
+            }
+        }
+        other => other.clone(),
+    }
+}
+
+fn same_column(a: &Expr, b: &Expr) -> bool {
+    let eq = |x: &Option<String>, y: &Option<String>| match (x, y) {
+        (None, None) => true,
+        (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
+        _ => false,
+    };
+    match (a, b) {
+        (
+            Expr::Column {
+                schema: s1,
+                table: t1,
+                name: n1,
+                ..
+            },
+            Expr::Column {
+                schema: s2,
+                table: t2,
+                name: n2,
+                ..
+            },
+        ) => eq(s1, s2) && eq(t1, t2) && n1.eq_ignore_ascii_case(n2),
+        _ => false,
     }
 }
 
