@@ -28,7 +28,8 @@ use crate::sql::ast::{self, Conflict, Expr, Stmt};
 use crate::sql::exec::*;
 use crate::sql::ops::{self, Affinity};
 use crate::sql::parser;
-use crate::sql::plan::{Binder, Catalogs, ColInfo, Planned, Scope, ScopeTable};
+use crate::sql::plan::{self, Binder, Catalogs, ColInfo, Planned, Scope, ScopeTable};
+use crate::sql::rename;
 use crate::storage::memory::MemoryStore;
 use crate::storage::pager::{Pager, PagerOptions};
 use crate::storage::{PageStore, Synchronous};
@@ -58,6 +59,11 @@ pub(crate) struct State {
     total_changes: u64,
     foreign_keys: bool,
     busy_timeout_ms: u64,
+    /// PRAGMA recursive_triggers: off by default, as in SQLite, so a
+    /// trigger does not fire again while it runs.
+    recursive_triggers: bool,
+    /// Names of the triggers running, outermost first.
+    firing: Vec<String>,
     /// Running triggers, innermost last: the NEW/OLD scope and row its
     /// statements see.
     triggers: Vec<(Scope, Tuple)>,
@@ -79,6 +85,8 @@ impl State {
             total_changes: 0,
             foreign_keys: false,
             busy_timeout_ms: 0,
+            recursive_triggers: false,
+            firing: Vec::new(),
             triggers: Vec::new(),
         }
     }
@@ -594,39 +602,113 @@ impl Drop for Transaction<'_> {
 
 // ------------------------------------------------------------ params
 
-/// Values for a statement's parameters.
+/// Values for a statement's parameters: by position (`?`, `?N`, and
+/// named parameters by their index) or by name (`:a`, `@a`, `$a`).
 pub trait Params {
-    fn values(self) -> Vec<Value>;
+    fn bind(self) -> Bindings;
+}
+
+/// What a [`Params`] binds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Bindings {
+    Positional(Vec<Value>),
+    /// Names with their prefix character, as written in the SQL.
+    Named(Vec<(String, Value)>),
 }
 
 impl Params for () {
-    fn values(self) -> Vec<Value> {
-        Vec::new()
+    fn bind(self) -> Bindings {
+        Bindings::Positional(Vec::new())
     }
 }
 
 impl Params for &[Value] {
-    fn values(self) -> Vec<Value> {
-        self.to_vec()
+    fn bind(self) -> Bindings {
+        Bindings::Positional(self.to_vec())
     }
 }
 
 impl Params for Vec<Value> {
-    fn values(self) -> Vec<Value> {
-        self
+    fn bind(self) -> Bindings {
+        Bindings::Positional(self)
     }
 }
 
 impl<const N: usize> Params for [Value; N] {
-    fn values(self) -> Vec<Value> {
-        self.into_iter().collect()
+    fn bind(self) -> Bindings {
+        Bindings::Positional(self.into_iter().collect())
     }
 }
 
 impl<const N: usize> Params for &[Value; N] {
-    fn values(self) -> Vec<Value> {
-        self.to_vec()
+    fn bind(self) -> Bindings {
+        Bindings::Positional(self.to_vec())
     }
+}
+
+impl Params for &[(&str, Value)] {
+    fn bind(self) -> Bindings {
+        Bindings::Named(
+            self.iter()
+                .map(|(n, v)| (n.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+}
+
+impl Params for Vec<(&str, Value)> {
+    fn bind(self) -> Bindings {
+        Bindings::Named(self.into_iter().map(|(n, v)| (n.to_string(), v)).collect())
+    }
+}
+
+impl<const N: usize> Params for [(&str, Value); N] {
+    fn bind(self) -> Bindings {
+        Bindings::Named(self.into_iter().map(|(n, v)| (n.to_string(), v)).collect())
+    }
+}
+
+impl Bindings {
+    /// The values by index for `parsed`; a wrong count or an unknown name
+    /// is an error naming the statement. Named parameters not given are
+    /// NULL, as in SQLite.
+    fn resolve(self, parsed: &ast::Parsed, sql: &str) -> Result<Vec<Value>> {
+        let text = sql.get(parsed.start..parsed.end).unwrap_or(sql);
+        let what = || format!("bind parameters of \"{}\"", parser::snippet(text));
+        match self {
+            Bindings::Positional(v) if v.len() == parsed.params => Ok(v),
+            Bindings::Positional(v) => Err(err!(
+                InvalidArgument,
+                "{}: {} given, the statement has {}",
+                what(),
+                v.len(),
+                parsed.params
+            )),
+            Bindings::Named(list) => {
+                let mut vals = vec![Value::Null; parsed.params];
+                for (name, v) in list {
+                    let Some(&(_, i)) = parsed.param_names.iter().find(|(n, _)| *n == name) else {
+                        return Err(err!(
+                            InvalidArgument,
+                            "{}: no parameter named {name}",
+                            what()
+                        ));
+                    };
+                    vals[i - 1] = v;
+                }
+                Ok(vals)
+            }
+        }
+    }
+}
+
+/// `named_params! { ":a": 1, "@b": "x" }`: parameters by name.
+#[macro_export]
+macro_rules! named_params {
+    () => { $crate::__private::Vec::<(&str, $crate::Value)>::new() };
+    ($($n:literal : $v:expr),+ $(,)?) => {
+        $crate::__private::vec![$(($n, $crate::Value::from($v))),+]
+    };
 }
 
 /// `params![a, b, ...]`: a parameter list from values that convert.
@@ -667,7 +749,7 @@ impl<'db> Statement<'db> {
     /// thread's explicit transaction reads a snapshot of the last commit
     /// and holds no lock while its rows are pulled.
     pub fn query<P: Params>(&mut self, params: P) -> Result<Rows<'_>> {
-        let params = params.values();
+        let params = params.bind().resolve(&self.parsed, &self.sql)?;
         let db = self.db;
         let mut held = if db.uses_snapshot(&self.parsed.stmt) {
             Held::Reader(Some(db.reader()?), db)
@@ -1242,6 +1324,16 @@ fn run_write(
     params: &[Value],
     interrupt: &AtomicBool,
 ) -> Result<Outcome> {
+    let stored;
+    let text = if matches!(
+        stmt,
+        Stmt::CreateTable(_) | Stmt::CreateIndex(_) | Stmt::CreateView(_) | Stmt::CreateTrigger(_)
+    ) {
+        stored = stored_create_sql(text);
+        stored.as_str()
+    } else {
+        text
+    };
     match stmt {
         Stmt::CreateTable(ct) => {
             create_table(st, ct, text, params, interrupt)?;
@@ -1304,7 +1396,12 @@ fn run_write(
                     .views
                     .contains_key(&catalog::key(&ct.table.name));
             if !has_table && !has_view {
-                return Err(err!(NotFound, "no such table: {}", ct.table.name));
+                return Err(err!(
+                    NotFound,
+                    "no such table: {}.{}",
+                    ct.table.schema.as_deref().unwrap_or("main"),
+                    ct.table.name
+                ));
             }
             if has_view && ct.time != ast::TriggerTime::InsteadOf {
                 return Err(err!(
@@ -1373,7 +1470,7 @@ fn run_write(
             Ok(Outcome { rows: None })
         }
         Stmt::AlterTable(at) => {
-            alter_table(st, at)?;
+            alter_table(st, at, text)?;
             Ok(Outcome { rows: None })
         }
         Stmt::Analyze(_) | Stmt::Vacuum => Ok(Outcome { rows: None }),
@@ -1546,6 +1643,45 @@ fn catalog_tree(pager: &mut Pager) -> Result<BTree> {
     Ok(t)
 }
 
+/// The CREATE text as SQLite keeps it in `sqlite_schema.sql`: the words
+/// before the object's name become `CREATE [UNIQUE] TABLE|INDEX|VIEW|TRIGGER`
+/// (TEMP, IF NOT EXISTS and a main/temp qualifier dropped); from the name
+/// on, the text stays as written. A CREATE SCHEMA schema's qualifier stays:
+/// it is part of the stored name.
+fn stored_create_sql(text: &str) -> String {
+    use crate::sql::lexer::{Keyword, Lexer, TokenKind, ident_value};
+    let mut lx = Lexer::new(text);
+    let mut unique = false;
+    let kind = loop {
+        let t = lx.next_token();
+        match t.kind {
+            TokenKind::Keyword(Keyword::Unique) => unique = true,
+            TokenKind::Keyword(
+                k @ (Keyword::Table | Keyword::Index | Keyword::View | Keyword::Trigger),
+            ) => break k,
+            TokenKind::Eof | TokenKind::Error(_) => return text.to_string(),
+            _ => {}
+        }
+    };
+    let mut name = lx.next_token();
+    if name.is_kw(Keyword::If) {
+        lx.next_token();
+        lx.next_token();
+        name = lx.next_token();
+    }
+    let dot = lx.next_token();
+    if dot.kind == TokenKind::Dot
+        && ["main", "temp", "root"]
+            .iter()
+            .any(|s| ident_value(name.text(text)).eq_ignore_ascii_case(s))
+    {
+        name = lx.next_token();
+    }
+    let rest = text.get(name.start..).unwrap_or("");
+    let unique = if unique { "UNIQUE " } else { "" };
+    format!("CREATE {unique}{} {rest}", kind.as_str())
+}
+
 fn catalog_put(
     st: &mut State,
     store: Store,
@@ -1555,6 +1691,9 @@ fn catalog_put(
     root: u32,
     sql: &str,
 ) -> Result<()> {
+    let schema = schema_mut(st, store);
+    let next = schema.order.values().copied().max().unwrap_or(0) + 1;
+    let seq = *schema.order.entry(catalog::key(name)).or_insert(next);
     let pager = pager_of(st, store);
     let tree = catalog_tree(pager)?;
     let mut rec = Vec::new();
@@ -1566,6 +1705,7 @@ fn catalog_put(
             ValueRef::Text(tbl),
             ValueRef::Integer(i64::from(root)),
             ValueRef::Text(sql),
+            ValueRef::Integer(seq),
         ],
     );
     tree.insert(pager, catalog::key(name).as_bytes(), &rec)?;
@@ -1593,6 +1733,7 @@ fn put_sequence(st: &mut State, store: Store, key: &str, table: &str, value: i64
 }
 
 fn catalog_delete(st: &mut State, store: Store, name: &str) -> Result<()> {
+    schema_mut(st, store).order.remove(&catalog::key(name));
     let pager = pager_of(st, store);
     let tree = catalog_tree(pager)?;
     tree.delete(pager, catalog::key(name).as_bytes())?;
@@ -1626,6 +1767,9 @@ fn load_schema(pager: &mut Pager, store: Store) -> Result<Schema> {
         };
         let root = u32::try_from(root_i64).unwrap_or(0);
         let sql = text(4);
+        if let Some(Value::Integer(seq)) = vals.get(5) {
+            schema.order.insert(catalog::key(&name), *seq);
+        }
         let ctx = |e: Error| e.context(format!("load catalog entry {name}"));
         match ty.as_str() {
             "table" => {
@@ -1750,6 +1894,12 @@ fn create_table(
 ) -> Result<()> {
     let store = store_of(ct.temp, ct.name.schema.as_deref())?;
     let name = &ct.name.name;
+    if name.to_ascii_lowercase().starts_with("sqlite_") {
+        return Err(err!(
+            InvalidArgument,
+            "object name reserved for internal use: {name}"
+        ));
+    }
     if schema_of(st, store).contains(name) {
         if ct.if_not_exists
             && schema_of(st, store)
@@ -1772,12 +1922,6 @@ fn create_table(
             return Ok(());
         }
         return Err(err!(Constraint, "{what} {name} already exists"));
-    }
-    if name.to_ascii_lowercase().starts_with("sqlite_") {
-        return Err(err!(
-            InvalidArgument,
-            "object name reserved for internal use: {name}"
-        ));
     }
     // CREATE TABLE ... AS SELECT: columns from the query, then its rows.
     let (ct_owned, as_rows);
@@ -1826,7 +1970,7 @@ fn create_table(
         ct
     };
     let sql = if as_rows.is_some() {
-        format!("{}", Stmt::CreateTable(Box::new(ct.clone())))
+        create_as_sql(ct)
     } else {
         text.to_string()
     };
@@ -1838,6 +1982,9 @@ fn create_table(
     schema_mut(st, store)
         .tables
         .insert(catalog::key(name), table.clone());
+    if table.autoincrement {
+        ensure_sequence_table(st, store)?;
+    }
     for mut ix in autos {
         let t = BTree::create(pager_of(st, store))?;
         ix.root = t.root();
@@ -1864,6 +2011,38 @@ fn create_table(
     Ok(())
 }
 
+/// The CREATE TABLE text SQLite stores for CREATE TABLE ... AS SELECT
+/// (its `createTableStmt`: one line while short, else a column per line).
+fn create_as_sql(ct: &ast::CreateTable) -> String {
+    let ast::TableBody::Columns { columns, .. } = &ct.body else {
+        return format!("{}", Stmt::CreateTable(Box::new(ct.clone())));
+    };
+    let ident = |s: &str| {
+        if crate::sql::display::is_plain_ident(s) {
+            s.to_string()
+        } else {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        }
+    };
+    // SQLite's identLength: the name, a quote per quote, two quotes.
+    let len = |s: &str| s.chars().count() + s.matches('"').count() + 2;
+    let n = columns.iter().map(|c| len(&c.name) + 5).sum::<usize>() + len(&ct.name.name);
+    let (sep, end) = if n < 50 { (",", ")") } else { (",\n  ", "\n)") };
+    let cols: Vec<String> = columns
+        .iter()
+        .map(|c| match &c.type_name {
+            Some(t) => format!("{} {t}", ident(&c.name)),
+            None => ident(&c.name),
+        })
+        .collect();
+    let open = if n < 50 { "(" } else { "(\n  " };
+    format!(
+        "CREATE TABLE {}{open}{}{end}",
+        ident(&ct.name.name),
+        cols.join(sep)
+    )
+}
+
 fn create_index(
     st: &mut State,
     ci: &ast::CreateIndex,
@@ -1876,6 +2055,12 @@ fn create_index(
         pos: ci.name.pos,
     })?;
     let store = table.store;
+    if table.name.eq_ignore_ascii_case(catalog::SEQUENCE_TABLE) {
+        return Err(err!(
+            InvalidArgument,
+            "table sqlite_sequence may not be indexed"
+        ));
+    }
     if schema_of(st, store).contains(&ci.name.name) {
         if ci.if_not_exists {
             return Ok(());
@@ -1957,7 +2142,22 @@ fn drop_object(
                     .get(&k)
                     .cloned()
                     .ok_or_else(|| Error::internal("table"))?;
-                for ix in s.indexes_of(&t.name) {
+                if k == catalog::SEQUENCE_TABLE {
+                    return Err(err!(
+                        InvalidArgument,
+                        "table sqlite_sequence may not be dropped"
+                    ));
+                }
+                if t.autoincrement && s.tables.contains_key(catalog::SEQUENCE_TABLE) {
+                    let sql = format!("DELETE FROM {} WHERE name = ?1", sequence_table(store));
+                    exec_quiet(
+                        st,
+                        &sql,
+                        &[Value::Text(t.name.clone())],
+                        &AtomicBool::new(false),
+                    )?;
+                }
+                for ix in schema_of(st, store).indexes_of(&t.name) {
                     BTree::open(ix.root).destroy(pager_of(st, store))?;
                     catalog_delete(st, store, &ix.name)?;
                     schema_mut(st, store)
@@ -2014,7 +2214,7 @@ fn drop_object(
     ))
 }
 
-fn alter_table(st: &mut State, at: &ast::AlterTable) -> Result<()> {
+fn alter_table(st: &mut State, at: &ast::AlterTable, text: &str) -> Result<()> {
     let table = st.binder().table(&at.table)?;
     let store = table.store;
     let parsed = parser::parse(&table.sql)?;
@@ -2060,36 +2260,56 @@ fn alter_table(st: &mut State, at: &ast::AlterTable) -> Result<()> {
             columns.push(cd.clone());
         }
         ast::AlterAction::RenameColumn { old, new } => {
-            let c = columns
-                .iter_mut()
-                .find(|c| c.name.eq_ignore_ascii_case(old))
-                .ok_or_else(|| err!(NotFound, "no such column: \"{old}\""))?;
-            c.name = new.clone();
+            if table.column(old).is_none() {
+                return Err(err!(NotFound, "no such column: \"{old}\""));
+            }
+            if table.column(new).is_some() {
+                return Err(err!(
+                    Constraint,
+                    "error in table {} after rename: duplicate column name: {new}",
+                    table.name
+                ));
+            }
+            return rename_in_schema(
+                st,
+                &table,
+                rename::Change::Column {
+                    old: old.as_str(),
+                    new: new.as_str(),
+                },
+            )
+            .map_err(|e| e.context(format!("ALTER TABLE {} RENAME COLUMN", table.name)));
         }
         ast::AlterAction::DropColumn(name) => {
             let ci = table
                 .column(name)
                 .ok_or_else(|| err!(NotFound, "no such column: \"{name}\""))?;
             let c = &table.columns[ci];
-            let why = if c.primary_key {
-                Some("PRIMARY KEY")
-            } else if schema_of(st, store)
+            // SQLite's messages.
+            let unique = schema_of(st, store)
                 .indexes_of(&table.name)
-                .iter()
-                .any(|ix| ix.columns.iter().any(|k| k.column == Some(ci)) || ix.auto)
-            {
-                Some("UNIQUE or indexed")
+                .into_iter()
+                .find(|ix| ix.columns.iter().any(|k| k.column == Some(ci)));
+            let msg = if c.primary_key {
+                Some(format!("cannot drop PRIMARY KEY column: \"{name}\""))
+            } else if let Some(ix) = unique {
+                Some(if ix.auto {
+                    format!("cannot drop UNIQUE column: \"{name}\"")
+                } else {
+                    format!(
+                        "error in index {} after drop column: no such column: {name}",
+                        ix.name
+                    )
+                })
             } else if table.columns.len() == 1 {
-                Some("the only column")
+                Some(format!(
+                    "cannot drop column \"{name}\": no other columns exist"
+                ))
             } else {
                 None
             };
-            if let Some(why) = why {
-                return Err(err!(
-                    InvalidArgument,
-                    "cannot drop column \"{name}\" of {}: {why}",
-                    table.name
-                ));
+            if let Some(msg) = msg {
+                return Err(err!(InvalidArgument, "{msg}"));
             }
             columns.remove(ci);
             // Rewrite every row without the column.
@@ -2116,46 +2336,30 @@ fn alter_table(st: &mut State, at: &ast::AlterTable) -> Result<()> {
                     "there is already another table or index with this name: {new}"
                 ));
             }
-            ct.name.name = new.clone();
-            ct.name.schema = None;
-            let sql = format!("{}", Stmt::CreateTable(ct.clone()));
-            let (t, _) = catalog::table_from_ast(&ct, store, table.root, &sql)?;
-            catalog_delete(st, store, &table.name)?;
-            catalog_put(st, store, "table", new, new, table.root, &sql)?;
-            schema_mut(st, store)
-                .tables
-                .remove(&catalog::key(&table.name));
-            schema_mut(st, store)
-                .tables
-                .insert(catalog::key(new), Arc::new(t));
-            for ix in schema_of(st, store).indexes_of(&table.name) {
-                let mut ix2 = (*ix).clone();
-                ix2.table = new.clone();
-                catalog_put(st, store, "index", &ix.name, new, ix.root, &ix.sql)?;
-                schema_mut(st, store)
-                    .indexes
-                    .insert(catalog::key(&ix.name), Arc::new(ix2));
-            }
-            for tr in schema_of(st, store).triggers_of(&table.name) {
-                let mut def = tr.def.clone();
-                def.table.name = new.clone();
-                let sql = format!("{}", Stmt::CreateTrigger(Box::new(def.clone())));
-                catalog_put(st, store, "trigger", &tr.name, new, 0, &sql)?;
-                schema_mut(st, store).triggers.insert(
-                    catalog::key(&tr.name),
-                    Arc::new(catalog::Trigger {
-                        name: tr.name.clone(),
-                        store,
-                        table: new.clone(),
-                        def,
-                        sql,
-                    }),
-                );
-            }
-            return Ok(());
+            return rename_in_schema(st, &table, rename::Change::Table { new: new.as_str() })
+                .map_err(|e| e.context(format!("ALTER TABLE {} RENAME TO", table.name)));
         }
     }
-    let sql = format!("{}", Stmt::CreateTable(ct.clone()));
+    let printed = format!("{}", Stmt::CreateTable(ct.clone()));
+    // ADD COLUMN appends the column's text as written, as SQLite does,
+    // when that reads back as the same table.
+    let sql = match &at.action {
+        ast::AlterAction::AddColumn(_) => add_column_text(&table.sql, text)
+            .filter(|edited| {
+                parser::parse(edited)
+                    .ok()
+                    .and_then(|p| p.into_iter().next())
+                    .is_some_and(|p| {
+                        let mut st2 = p.stmt;
+                        if let Stmt::CreateTable(c) = &mut st2 {
+                            c.name = ct.name.clone();
+                        }
+                        st2.to_string() == printed
+                    })
+            })
+            .unwrap_or(printed),
+        _ => printed,
+    };
     let (t, _) = catalog::table_from_ast(&ct, store, table.root, &sql)?;
     catalog_put(
         st,
@@ -2170,6 +2374,204 @@ fn alter_table(st: &mut State, at: &ast::AlterTable) -> Result<()> {
         .tables
         .insert(catalog::key(&table.name), Arc::new(t));
     Ok(())
+}
+
+/// `create` with the column definition of `alter` (`ALTER TABLE t ADD
+/// [COLUMN] def`) inserted as `, def` before the `)` that closes its
+/// definitions.
+fn add_column_text(create: &str, alter: &str) -> Option<String> {
+    use crate::sql::lexer::{Keyword, Lexer, TokenKind};
+    let mut lx = Lexer::new(alter);
+    let def_start = loop {
+        let t = lx.next_token();
+        match t.kind {
+            TokenKind::Keyword(Keyword::Add) => {
+                let n = lx.next_token();
+                break if n.is_kw(Keyword::Column) {
+                    lx.next_token().start
+                } else {
+                    n.start
+                };
+            }
+            TokenKind::Eof | TokenKind::Error(_) => return None,
+            _ => {}
+        }
+    };
+    let def = alter
+        .get(def_start..)?
+        .trim_end()
+        .trim_end_matches(';')
+        .trim_end();
+    let mut lx = Lexer::new(create);
+    let mut depth = 0usize;
+    let close = loop {
+        let t = lx.next_token();
+        match t.kind {
+            TokenKind::LParen => depth += 1,
+            TokenKind::RParen if depth == 1 => break t.start,
+            TokenKind::RParen => depth = depth.saturating_sub(1),
+            TokenKind::Eof | TokenKind::Error(_) => return None,
+            _ => {}
+        }
+    };
+    Some(format!("{}, {def}{}", &create[..close], &create[close..]))
+}
+
+/// Rewrites every stored object that names the renamed table or column
+/// (the table itself, other tables' foreign keys, indexes, views, triggers,
+/// in both schemas) and reloads the catalog from the new text.
+fn rename_in_schema(st: &mut State, table: &Table, change: rename::Change<'_>) -> Result<()> {
+    let store = table.store;
+    let cols: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+    let mut entries = Vec::new();
+    for s in [Store::Main, Store::Temp] {
+        if store == Store::Temp && s == Store::Main {
+            continue;
+        }
+        let sc = schema_of(st, s);
+        for t in sc.tables.values() {
+            entries.push((
+                s,
+                "table",
+                t.name.clone(),
+                t.name.clone(),
+                t.root,
+                t.sql.clone(),
+            ));
+        }
+        for ix in sc.indexes.values().filter(|ix| !ix.auto) {
+            entries.push((
+                s,
+                "index",
+                ix.name.clone(),
+                ix.table.clone(),
+                ix.root,
+                ix.sql.clone(),
+            ));
+        }
+        for v in sc.views.values() {
+            entries.push((s, "view", v.name.clone(), v.name.clone(), 0, v.sql.clone()));
+        }
+        for tr in sc.triggers.values() {
+            entries.push((
+                s,
+                "trigger",
+                tr.name.clone(),
+                tr.table.clone(),
+                0,
+                tr.sql.clone(),
+            ));
+        }
+    }
+    let mut rewritten = Vec::new();
+    {
+        let columns_of = |name: &str| -> Vec<String> {
+            let k = catalog::key(name);
+            [&st.temp_schema, &st.schema]
+                .iter()
+                .find_map(|sc| {
+                    sc.tables
+                        .get(&k)
+                        .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
+                        .or_else(|| sc.views.get(&k).map(|v| v.columns.clone()))
+                })
+                .unwrap_or_default()
+        };
+        let mut r = rename::Renamer::new(&table.name, cols, change, &columns_of);
+        for (s, ty, name, tbl, root, sql) in entries {
+            let new_sql = r
+                .rewrite(&sql)
+                .map_err(|e| e.context(format!("rewrite {ty} {name}")))?;
+            if let Some(new_sql) = new_sql {
+                rewritten.push((s, ty, name, tbl, root, new_sql));
+            }
+        }
+    }
+    let new_table = match change {
+        rename::Change::Table { new } => Some(new),
+        rename::Change::Column { .. } => None,
+    };
+    let renamed = |n: &str| match new_table {
+        Some(new) if n.eq_ignore_ascii_case(&table.name) => new.to_string(),
+        _ => n.to_string(),
+    };
+    if let Some(new) = new_table {
+        // The table keeps its place in creation order and its sequence.
+        let sc = schema_mut(st, store);
+        let seq = sc.order.get(&catalog::key(&table.name)).copied();
+        catalog_delete(st, store, &table.name)?;
+        if let Some(seq) = seq {
+            schema_mut(st, store).order.insert(catalog::key(new), seq);
+        }
+        if let Some(v) = schema_mut(st, store)
+            .sequences
+            .remove(&catalog::key(&table.name))
+        {
+            catalog_delete(
+                st,
+                store,
+                &format!("\u{1}seq:{}", catalog::key(&table.name)),
+            )?;
+            put_sequence(
+                st,
+                store,
+                &format!("\u{1}seq:{}", catalog::key(new)),
+                new,
+                v,
+            )?;
+        }
+        if table.autoincrement
+            && schema_of(st, store)
+                .tables
+                .contains_key(catalog::SEQUENCE_TABLE)
+        {
+            let sql = format!(
+                "UPDATE {} SET name = ?2 WHERE name = ?1",
+                sequence_table(store)
+            );
+            let names = [
+                Value::Text(table.name.clone()),
+                Value::Text(new.to_string()),
+            ];
+            exec_quiet(st, &sql, &names, &AtomicBool::new(false))?;
+        }
+        if !rewritten
+            .iter()
+            .any(|e| e.1 == "table" && e.2 == table.name)
+        {
+            rewritten.push((
+                store,
+                "table",
+                table.name.clone(),
+                table.name.clone(),
+                table.root,
+                table.sql.clone(),
+            ));
+        }
+        // Automatic indexes are named after their table
+        // (`sqlite_autoindex_<table>_<n>`), as in SQLite.
+        let prefix = format!("sqlite_autoindex_{}_", table.name);
+        for ix in schema_of(st, store).indexes_of(&table.name) {
+            if ix.auto {
+                let n = ix.name.get(prefix.len()..).unwrap_or("1");
+                let seq = schema_of(st, store)
+                    .order
+                    .get(&catalog::key(&ix.name))
+                    .copied();
+                catalog_delete(st, store, &ix.name)?;
+                let name = format!("sqlite_autoindex_{new}_{n}");
+                if let Some(seq) = seq {
+                    schema_mut(st, store).order.insert(catalog::key(&name), seq);
+                }
+                catalog_put(st, store, "index", &name, new, ix.root, "")?;
+            }
+        }
+    }
+    for (s, ty, name, tbl, root, sql) in rewritten {
+        let name = if ty == "table" { renamed(&name) } else { name };
+        catalog_put(st, s, ty, &name, &renamed(&tbl), root, &sql)?;
+    }
+    st.reload_schema()
 }
 
 // ------------------------------------------------------------ DML
@@ -2344,6 +2746,11 @@ impl Writer<'_> {
         }
         for (i, c) in t.columns.iter().enumerate() {
             if c.not_null && vals[i].is_null() && Some(i) != t.rowid_alias {
+                // The statement's OR clause wins over the column's.
+                let conflict = match (conflict, c.not_null_conflict) {
+                    (Conflict::Abort, Some(own)) => own,
+                    (stmt, _) => stmt,
+                };
                 match conflict {
                     Conflict::Ignore => return Ok(false),
                     _ => {
@@ -2484,7 +2891,10 @@ fn check_strict(table: &str, col: &str, sty: catalog::StrictType, v: &Value) -> 
             bits >= 64 || (*i >= -(1i64 << (bits - 1)) && *i < (1i64 << (bits - 1)))
         }
         (S::UInt(bits), Value::Integer(i)) => *i >= 0 && (bits >= 63 || *i < (1i64 << bits)),
-        (S::F32, Value::Real(_) | Value::Integer(_)) => true,
+        // Range-checked: a value an f32 cannot hold (beyond ±3.4e38) is
+        // refused; precision is not cut.
+        (S::F32, Value::Real(x)) => x.abs() <= f64::from(f32::MAX),
+        (S::F32, Value::Integer(i)) => (*i as f64).abs() <= f64::from(f32::MAX),
         _ => false,
     };
     if ok {
@@ -2492,9 +2902,9 @@ fn check_strict(table: &str, col: &str, sty: catalog::StrictType, v: &Value) -> 
     } else {
         Err(err!(
             Constraint,
-            "cannot store {} value in {:?} column {table}.{col}",
-            v.type_name(),
-            sty
+            "cannot store {} value in {} column {table}.{col}",
+            v.type_name().to_ascii_uppercase(),
+            sty.name()
         ))
     }
 }
@@ -2597,6 +3007,7 @@ fn view_target(st: &State, name: &ast::QualifiedName) -> Result<Option<Arc<Table
             affinity: Affinity::Blob,
             strict: None,
             not_null: false,
+            not_null_conflict: None,
             default: None,
             collation: Default::default(),
             primary_key: false,
@@ -2794,6 +3205,100 @@ fn returning(b: &mut Binder, t: &Arc<Table>, cols: &[ast::ResultColumn]) -> Resu
     r
 }
 
+/// `sqlite_sequence` of a store, qualified for internal SQL.
+fn sequence_table(store: Store) -> &'static str {
+    match store {
+        Store::Main => "main.sqlite_sequence",
+        Store::Temp => "temp.sqlite_sequence",
+    }
+}
+
+/// Creates `sqlite_sequence(name, seq)` beside the first AUTOINCREMENT
+/// table of a store, as SQLite does; it is an ordinary table that SELECT,
+/// UPDATE, INSERT and DELETE reach.
+fn ensure_sequence_table(st: &mut State, store: Store) -> Result<()> {
+    if schema_of(st, store)
+        .tables
+        .contains_key(catalog::SEQUENCE_TABLE)
+    {
+        return Ok(());
+    }
+    let sql = "CREATE TABLE sqlite_sequence(name,seq)";
+    let Some(Stmt::CreateTable(ct)) = parser::parse(sql)?.into_iter().next().map(|p| p.stmt) else {
+        return Err(err!(Internal, "sqlite_sequence definition"));
+    };
+    let tree = BTree::create(pager_of(st, store))?;
+    let (t, _) = catalog::table_from_ast(&ct, store, tree.root(), sql)?;
+    catalog_put(
+        st,
+        store,
+        "table",
+        "sqlite_sequence",
+        "sqlite_sequence",
+        tree.root(),
+        sql,
+    )?;
+    schema_mut(st, store)
+        .tables
+        .insert(catalog::SEQUENCE_TABLE.to_string(), Arc::new(t));
+    Ok(())
+}
+
+/// The AUTOINCREMENT high-water mark of `table`: its `sqlite_sequence`
+/// row, or the catalog entry files written before that table existed kept.
+fn read_sequence(st: &mut State, table: &Table, interrupt: &AtomicBool) -> Result<i64> {
+    let legacy = schema_of(st, table.store)
+        .sequences
+        .get(&catalog::key(&table.name))
+        .copied()
+        .unwrap_or(0);
+    if !schema_of(st, table.store)
+        .tables
+        .contains_key(catalog::SEQUENCE_TABLE)
+    {
+        return Ok(legacy);
+    }
+    let sql = format!(
+        "SELECT max(seq) FROM {} WHERE name = ?1",
+        sequence_table(table.store)
+    );
+    let rows = exec_internal(st, &sql, &[Value::Text(table.name.clone())], interrupt)?;
+    let v = match rows.first().and_then(|r| r.first()) {
+        Some(Value::Integer(i)) => *i,
+        Some(Value::Real(x)) => *x as i64,
+        _ => 0,
+    };
+    Ok(v.max(legacy))
+}
+
+fn write_sequence(st: &mut State, table: &Table, seq: i64, interrupt: &AtomicBool) -> Result<()> {
+    ensure_sequence_table(st, table.store)?;
+    let name = Value::Text(table.name.clone());
+    let t = sequence_table(table.store);
+    let found = !exec_internal(
+        st,
+        &format!("SELECT 1 FROM {t} WHERE name = ?1"),
+        core::slice::from_ref(&name),
+        interrupt,
+    )?
+    .is_empty();
+    let sql = if found {
+        format!("UPDATE {t} SET seq = ?2 WHERE name = ?1")
+    } else {
+        format!("INSERT INTO {t}(name, seq) VALUES (?1, ?2)")
+    };
+    exec_quiet(st, &sql, &[name, Value::Integer(seq)], interrupt)
+}
+
+/// Runs internal bookkeeping SQL without touching what `changes()` and
+/// `last_insert_rowid()` report for the user's statement.
+fn exec_quiet(st: &mut State, sql: &str, params: &[Value], interrupt: &AtomicBool) -> Result<()> {
+    let (changes, total, last) = (st.changes, st.total_changes, st.last_rowid);
+    exec_internal(st, sql, params, interrupt)?;
+    (st.changes, st.total_changes, st.last_rowid) = (changes, total, last);
+    Ok(())
+}
+
 fn insert(
     st: &mut State,
     ins: &ast::Insert,
@@ -2953,11 +3458,12 @@ fn insert(
     };
     let mut changes = 0u64;
     let mut out_rows = Vec::new();
-    let mut seq = schema_of(st, store)
-        .sequences
-        .get(&catalog::key(&table.name))
-        .copied()
-        .unwrap_or(0);
+    let mut seq = if table.autoincrement {
+        read_sequence(st, &table, interrupt)?
+    } else {
+        0
+    };
+    let seq_at_start = seq;
     for src in rows {
         let mut vals = vec![Value::Null; table.columns.len()];
         let mut given = vec![false; table.columns.len()];
@@ -3101,12 +3607,6 @@ fn insert(
             st.last_rowid = r;
             if table.autoincrement && r > seq {
                 seq = r;
-                let key = alloc::format!("\u{1}seq:{}", table.name.to_ascii_lowercase());
-                // The high-water mark rides in `root` (see catalog docs).
-                put_sequence(st, store, &key, &table.name, r)?;
-                schema_mut(st, store)
-                    .sequences
-                    .insert(catalog::key(&table.name), r);
             }
             fk_child_check(st, &table, &row, params, interrupt)?;
             fire(
@@ -3121,6 +3621,9 @@ fn insert(
                 interrupt,
             )?;
         }
+    }
+    if seq > seq_at_start {
+        write_sequence(st, &table, seq, interrupt)?;
     }
     st.changes = changes;
     st.total_changes += changes;
@@ -3174,6 +3677,7 @@ fn fire(
                 }
                 _ => false,
             }
+            && (st.recursive_triggers || !st.firing.contains(&catalog::key(&t.name)))
     });
     if trigs.is_empty() {
         return Ok(Fired::Go);
@@ -3208,39 +3712,10 @@ fn fire(
     st.triggers.push((scope, row.clone()));
     let r = (|| -> Result<Fired> {
         for t in &trigs {
-            if let Some(when) = &t.def.when {
-                let mut e = st.binder().bind(when)?;
-                let mut cx = st.cx(params, interrupt);
-                if !e.test(&mut cx, &row)? {
-                    continue;
-                }
-            }
-            for stmt in &t.def.body {
-                match stmt {
-                    Stmt::Insert(i) => {
-                        insert(st, i, params, interrupt)?;
-                    }
-                    Stmt::Update(u) => {
-                        update(st, u, params, interrupt)?;
-                    }
-                    Stmt::Delete(d) => {
-                        delete(st, d, params, interrupt)?;
-                    }
-                    Stmt::Select(s) => {
-                        let mut p = st.binder().plan_select(s)?;
-                        let mut cx = st.cx(params, interrupt);
-                        p.op.rewind(&mut cx)?;
-                        while p.op.next(&mut cx)?.is_some() {}
-                    }
-                    other => {
-                        return Err(err!(
-                            Unsupported,
-                            "trigger {}: statement not allowed in a trigger: {other}",
-                            t.name
-                        ));
-                    }
-                }
-            }
+            st.firing.push(catalog::key(&t.name));
+            let r = run_trigger(st, t, &row, params, interrupt);
+            st.firing.pop();
+            r?;
         }
         Ok(Fired::Go)
     })();
@@ -3250,6 +3725,50 @@ fn fire(
         Err(e) if e.message() == RAISE_IGNORE => Ok(Fired::Ignore),
         other => other,
     }
+}
+
+/// One trigger's WHEN and body for the NEW/OLD `row` on top of the stack.
+fn run_trigger(
+    st: &mut State,
+    t: &catalog::Trigger,
+    row: &[Value],
+    params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<()> {
+    if let Some(when) = &t.def.when {
+        let mut e = st.binder().bind(when)?;
+        let mut cx = st.cx(params, interrupt);
+        if !e.test(&mut cx, row)? {
+            return Ok(());
+        }
+    }
+    for stmt in &t.def.body {
+        match stmt {
+            Stmt::Insert(i) => {
+                insert(st, i, params, interrupt)?;
+            }
+            Stmt::Update(u) => {
+                update(st, u, params, interrupt)?;
+            }
+            Stmt::Delete(d) => {
+                delete(st, d, params, interrupt)?;
+            }
+            Stmt::Select(s) => {
+                let mut p = st.binder().plan_select(s)?;
+                let mut cx = st.cx(params, interrupt);
+                p.op.rewind(&mut cx)?;
+                while p.op.next(&mut cx)?.is_some() {}
+            }
+            other => {
+                return Err(err!(
+                    Unsupported,
+                    "trigger {}: statement not allowed in a trigger: {other}",
+                    t.name
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `[WITH ...] SELECT columns FROM from WHERE where_`, for statements the
@@ -3279,19 +3798,15 @@ fn simple_select(
     }
 }
 
-/// Plans `SELECT <table row + rowid> FROM table WHERE ...` and collects the
-/// matching rows (all of them first, so the writes cannot disturb the scan).
-#[allow(clippy::too_many_arguments)]
-fn matching_rows(
-    st: &mut State,
+/// `SELECT <table row + rowid> FROM table WHERE ...`: the rows an UPDATE
+/// or DELETE visits.
+fn rows_select(
     with: Option<&ast::With>,
-    table: &Arc<Table>,
+    table: &Table,
     alias: Option<&str>,
     where_: Option<&Expr>,
-    params: &[Value],
-    interrupt: &AtomicBool,
-) -> Result<Vec<Tuple>> {
-    let sel = simple_select(
+) -> ast::Select {
+    simple_select(
         with.cloned(),
         vec![
             ast::ResultColumn::Star,
@@ -3316,7 +3831,22 @@ fn matching_rows(
             indexed: None,
         }),
         where_.cloned(),
-    );
+    )
+}
+
+/// Plans `SELECT <table row + rowid> FROM table WHERE ...` and collects the
+/// matching rows (all of them first, so the writes cannot disturb the scan).
+#[allow(clippy::too_many_arguments)]
+fn matching_rows(
+    st: &mut State,
+    with: Option<&ast::With>,
+    table: &Arc<Table>,
+    alias: Option<&str>,
+    where_: Option<&Expr>,
+    params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<Vec<Tuple>> {
+    let sel = rows_select(with, table, alias, where_);
     let mut p = st.binder().plan_select(&sel)?;
     let mut cx = st.cx(params, interrupt);
     p.op.rewind(&mut cx)?;
@@ -3733,6 +4263,9 @@ fn exec_internal(
             Stmt::Delete(d) => {
                 delete(st, d, params, interrupt)?;
             }
+            Stmt::Insert(i) => {
+                insert(st, i, params, interrupt)?;
+            }
             other => return Err(err!(Internal, "exec_internal: {other}")),
         }
     }
@@ -3961,6 +4494,32 @@ fn explain(st: &mut State, stmt: &Stmt) -> Result<Vec<String>> {
             let p = st.binder().plan_select(s)?;
             p.op.explain(0, &mut out);
         }
+        // Writes: the statement, then the plan of the rows it visits.
+        Stmt::Update(u) if u.from.is_none() && view_target(st, &u.table)?.is_none() => {
+            let t = target_table(st, &u.table)?;
+            out.push(format!("UPDATE {}", t.name));
+            let sel = rows_select(u.with.as_ref(), &t, u.alias.as_deref(), u.where_.as_ref());
+            st.binder().plan_select(&sel)?.op.explain(1, &mut out);
+        }
+        Stmt::Delete(d) if view_target(st, &d.table)?.is_none() => {
+            let t = target_table(st, &d.table)?;
+            out.push(format!("DELETE FROM {}", t.name));
+            let sel = rows_select(d.with.as_ref(), &t, d.alias.as_deref(), d.where_.as_ref());
+            st.binder().plan_select(&sel)?.op.explain(1, &mut out);
+        }
+        Stmt::Insert(i) => {
+            out.push(format!("INSERT INTO {}", plan::display_name(&i.table)));
+            match &i.source {
+                ast::InsertSource::Select(sel) => {
+                    let mut sel = (**sel).clone();
+                    if sel.with.is_none() {
+                        sel.with = i.with.clone();
+                    }
+                    st.binder().plan_select(&sel)?.op.explain(1, &mut out);
+                }
+                ast::InsertSource::DefaultValues => out.push("  DEFAULT VALUES".into()),
+            }
+        }
         other => out.push(format!("{}", other)),
     }
     Ok(out)
@@ -3990,6 +4549,7 @@ fn pragma_columns(name: &str, has_value: bool) -> Vec<String> {
         "cache_size" if !has_value => &["cache_size"],
         "user_version" if !has_value => &["user_version"],
         "foreign_keys" if !has_value => &["foreign_keys"],
+        "recursive_triggers" if !has_value => &["recursive_triggers"],
         _ => &[],
     };
     cols.iter().map(|s| s.to_string()).collect()
@@ -4119,7 +4679,8 @@ fn pragma(st: &mut State, name: &ast::QualifiedName, value: Option<&Expr>) -> Re
                 ast::FkAction::NoAction => "NO ACTION",
             };
             let mut out = Vec::new();
-            for (id, fk) in tab.foreign_keys.iter().enumerate() {
+            // SQLite numbers foreign keys from the last declared one.
+            for (id, fk) in tab.foreign_keys.iter().rev().enumerate() {
                 for (seq, &c) in fk.columns.iter().enumerate() {
                     out.push(vec![
                         i(id as i64),
@@ -4135,6 +4696,14 @@ fn pragma(st: &mut State, name: &ast::QualifiedName, value: Option<&Expr>) -> Re
             }
             Ok(out)
         }
+        "recursive_triggers" => match arg {
+            Some(v) => {
+                st.recursive_triggers =
+                    matches!(v.to_ascii_lowercase().as_str(), "1" | "on" | "true" | "yes");
+                Ok(Vec::new())
+            }
+            None => Ok(vec![vec![i(i64::from(st.recursive_triggers))]]),
+        },
         "foreign_keys" => match arg {
             Some(v) => {
                 st.foreign_keys =

@@ -72,6 +72,7 @@ fn dot_commands() {
          x,y\n1,it's\n\
          [{\"x\":1,\"y\":\"it's\"}]\n\
          a, b|3\nc|4\n\
+         PRAGMA foreign_keys=OFF;\n\
          BEGIN TRANSACTION;\n";
     assert!(out.starts_with(expected_head), "{out}");
     assert!(
@@ -123,4 +124,51 @@ fn each_statement_runs_as_soon_as_it_is_complete() {
     assert_eq!(line, "7");
     drop(stdin);
     child.wait().unwrap();
+}
+
+/// `.dump` replays: tables and rows before the indexes, views and triggers
+/// that use them, whatever order they were created in.
+#[test]
+fn dump_replays_into_a_fresh_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.turdb");
+    let b = dir.path().join("b.turdb");
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let setup = "CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, score REAL, pic BLOB);\n\
+         CREATE VIEW names AS SELECT name FROM t ORDER BY name;\n\
+         CREATE TABLE log(msg TEXT);\n\
+         CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES ('added ' || new.name); END;\n\
+         CREATE INDEX t_name ON t(name);\n\
+         CREATE VIEW counts AS SELECT (SELECT count(*) FROM names) AS n, (SELECT count(*) FROM log) AS l;\n\
+         CREATE SCHEMA s;\n\
+         CREATE TABLE s.kv(k TEXT PRIMARY KEY, v);\n\
+         INSERT INTO t(name, score, pic) VALUES ('it''s', 0.1, x'00ff'), ('b', 1e300, NULL), ('c', 0.30000000000000004, x'');\n\
+         DELETE FROM t WHERE name = 'c';\n\
+         INSERT INTO s.kv VALUES ('x', 1), ('y', NULL);\n";
+    let (_, err, code) = shell(&[a], setup);
+    assert_eq!((err.as_str(), code), ("", 0));
+    let (dump, err, code) = shell(&[a], ".dump\n");
+    assert_eq!((err.as_str(), code), ("", 0), "{dump}");
+    let create_view = dump.find("CREATE VIEW names").unwrap();
+    let create_log = dump.find("CREATE TABLE log").unwrap();
+    let insert_t = dump.find("INSERT INTO \"t\"").unwrap();
+    assert!(create_log < create_view && insert_t < create_view, "{dump}");
+    assert!(
+        dump.find("CREATE TRIGGER").unwrap() > dump.rfind("INSERT INTO \"log\"").unwrap(),
+        "the trigger comes after the rows, so replaying does not fire it: {dump}"
+    );
+    let (_, err, code) = shell(&[b], &dump);
+    assert_eq!((err.as_str(), code), ("", 0), "{dump}");
+    let (again, _, _) = shell(&[b], ".dump\n");
+    assert_eq!(again, dump);
+    let query = "SELECT id, name, score, hex(pic) FROM t ORDER BY id;\n\
+                 SELECT * FROM counts;\nSELECT * FROM log;\nSELECT * FROM s.kv ORDER BY k;\n\
+                 INSERT INTO t(name) VALUES ('d');\nSELECT max(id), (SELECT count(*) FROM log) FROM t;\n";
+    let (want, _, _) = shell(&[a], query);
+    let (got, _, _) = shell(&[b], query);
+    assert_eq!(got, want);
+    assert!(
+        want.ends_with("4|4\n"),
+        "AUTOINCREMENT skips the deleted id 3 after replay: {want}"
+    );
 }

@@ -1,8 +1,10 @@
 //! Shared helpers for TurDB's cross-layer tests (`tests/tests/*.rs`).
 
+pub mod golden;
 pub mod slt;
 
 use turdb::env::TestEnv;
+use turdb::{Database, Value};
 
 /// A repeatable Env: fixed clock, seeded randomness.
 pub fn test_env() -> TestEnv {
@@ -29,5 +31,36 @@ pub fn value_bytes(len: usize, seed: u8) -> Vec<u8> {
             x ^= x << 5;
             x as u8
         })
+        .collect()
+}
+
+/// The rows of `sql` (panics on an error: for statements a test expects to
+/// work).
+pub fn rows(db: &Database, sql: &str) -> Vec<Vec<Value>> {
+    let mut stmt = db.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut rows = stmt.query(()).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().unwrap_or_else(|e| panic!("{sql}: {e}")) {
+        out.push(r.values().to_vec());
+    }
+    out
+}
+
+/// A value as the `turdb` shell and `sqlite3` print it (NULL empty).
+pub fn render(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(x) => turdb::sql::ops::real_to_text(*x),
+        Value::Text(s) => s.clone(),
+        Value::Blob(b) => String::from_utf8_lossy(b).into_owned(),
+    }
+}
+
+/// The rows of `sql`, each rendered as `a|b|c`.
+pub fn text_rows(db: &Database, sql: &str) -> Vec<String> {
+    rows(db, sql)
+        .iter()
+        .map(|r| r.iter().map(render).collect::<Vec<_>>().join("|"))
         .collect()
 }

@@ -296,3 +296,124 @@ fn pragma_cache_size_resizes_the_cache() {
     let e = db.execute_batch("PRAGMA cache_size = 'lots'").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
 }
+
+#[test]
+fn wrong_parameter_counts_and_unknown_names_are_errors() {
+    let db = db();
+    db.execute_batch("CREATE TABLE t(a, b)").unwrap();
+    let e = db
+        .execute("INSERT INTO t VALUES (?, ?)", params![1])
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert!(
+        e.to_string().contains(
+            "bind parameters of \"INSERT INTO t VALUES (?, ?)\": 1 given, the statement has 2"
+        ),
+        "{e}"
+    );
+    let e = db
+        .execute("INSERT INTO t VALUES (?1, ?1)", params![1, 2])
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("2 given, the statement has 1"),
+        "{e}"
+    );
+    let e = db.execute("SELECT 1", params![1]).unwrap_err();
+    assert!(
+        e.to_string().contains("1 given, the statement has 0"),
+        "{e}"
+    );
+    // ?5 makes five parameters, as in SQLite.
+    assert_eq!(
+        db.query_row("SELECT ?5", params![1, 2, 3, 4, 5], |r| r.get::<_, i64>(0))
+            .unwrap(),
+        5
+    );
+    let e = db
+        .execute(
+            "INSERT INTO t VALUES (:a, :b)",
+            turdb::named_params! {":a": 1, ":nope": 2},
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert!(e.to_string().contains("no parameter named :nope"), "{e}");
+    // By name (an unbound one is NULL, as in SQLite), or by position.
+    db.execute(
+        "INSERT INTO t VALUES (:a, @b)",
+        turdb::named_params! {":a": 1},
+    )
+    .unwrap();
+    db.execute("INSERT INTO t VALUES (:a, $b)", params![2, "x"])
+        .unwrap();
+    assert_eq!(
+        rows(&db, "SELECT a, b FROM t ORDER BY a"),
+        vec![vec![i(1), Value::Null], vec![i(2), t("x")]]
+    );
+    // A statement reused after an error binds again.
+    let mut stmt = db.prepare("SELECT ? + 1").unwrap();
+    assert!(stmt.query(()).is_err());
+    assert_eq!(
+        stmt.query_row(params![41], |r| r.get::<_, i64>(0)).unwrap(),
+        42
+    );
+}
+
+#[test]
+fn huge_literals_are_values_or_errors() {
+    let db = db();
+    let big = "x".repeat(1 << 20);
+    let n: i64 = db
+        .query_row(&format!("SELECT length('{big}')"), (), |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1 << 20);
+    db.execute_batch(&format!(
+        "CREATE TABLE t(s); INSERT INTO t VALUES ('{big}')"
+    ))
+    .unwrap();
+    let back: String = db.query_row("SELECT s FROM t", (), |r| r.get(0)).unwrap();
+    assert_eq!(back, big);
+    // Integers too large for i64 are REAL, as in SQLite.
+    assert_eq!(
+        rows(
+            &db,
+            "SELECT 99999999999999999999999, typeof(99999999999999999999999), -9223372036854775808, 9223372036854775808"
+        ),
+        vec![vec![
+            Value::Real(1e23),
+            t("real"),
+            i(i64::MIN),
+            Value::Real(9.223372036854776e18)
+        ]]
+    );
+    let e = db.execute("SELECT 0x1ffffffffffffffff", ()).unwrap_err();
+    assert!(e.to_string().contains("hex literal too big"), "{e}");
+    let deep = format!("SELECT {}1{}", "(".repeat(5000), ")".repeat(5000));
+    let e = db.execute(&deep, ()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Syntax, "{e}");
+    let blob = format!("SELECT length(x'{}')", "ab".repeat(1 << 19));
+    assert_eq!(rows(&db, &blob), vec![vec![i(1 << 19)]]);
+}
+
+#[test]
+fn a_failing_statement_keeps_the_transactions_earlier_work() {
+    let db = db();
+    db.execute_batch("CREATE TABLE t(a INTEGER PRIMARY KEY, b NOT NULL)")
+        .unwrap();
+    let tx = db.transaction().unwrap();
+    tx.execute("INSERT INTO t VALUES (1, 'one')", ()).unwrap();
+    tx.execute("INSERT INTO t VALUES (2, 'two')", ()).unwrap();
+    // Fails half-way: the first row of the statement is undone with it.
+    let e = tx
+        .execute("INSERT INTO t VALUES (3, 'three'), (1, 'dup')", ())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Constraint);
+    assert!(tx.execute("INSERT INTO t VALUES (4, NULL)", ()).is_err());
+    assert!(tx.execute("SELECT nope FROM t", ()).is_err());
+    assert!(tx.execute("INSERT INTO t VALUES (?)", ()).is_err());
+    tx.execute("INSERT INTO t VALUES (5, 'five')", ()).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(
+        rows(&db, "SELECT a FROM t ORDER BY a"),
+        vec![vec![i(1)], vec![i(2)], vec![i(5)]]
+    );
+}

@@ -187,7 +187,7 @@ impl Shell {
                 );
             }
             ".tables" => self.run_sql(
-                "SELECT name FROM turdb_schema WHERE type IN ('table','view') ORDER BY name",
+                "SELECT name FROM turdb_schema WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%' ORDER BY name",
                 out,
             ),
             ".schema" => {
@@ -195,7 +195,7 @@ impl Shell {
                     .get(1)
                     .map(|t| format!(" AND tbl_name = '{}'", t.replace('\'', "''")));
                 let sql = format!(
-                    "SELECT sql || ';' FROM turdb_schema WHERE sql IS NOT NULL{} ORDER BY type DESC, name",
+                    "SELECT sql || ';' FROM turdb_schema WHERE sql IS NOT NULL{}",
                     filter.unwrap_or_default()
                 );
                 let saved = self.mode;
@@ -244,36 +244,72 @@ impl Shell {
         true
     }
 
+    /// As sqlite3's `.dump`: every table with its rows first, then the
+    /// indexes, views and triggers, each group in creation order, so the
+    /// output replays into an empty database.
     fn dump(&mut self, out: &mut dyn Write) {
+        let objs: Vec<(String, String, String)> =
+            match self.collect("SELECT type, name, sql FROM turdb_schema WHERE sql IS NOT NULL") {
+                Ok(v) => v
+                    .into_iter()
+                    .map(|r| (render(&r[0]), render(&r[1]), render(&r[2])))
+                    .collect(),
+                Err(e) => {
+                    eprintln!("Error: {e}");
+                    self.failed = true;
+                    return;
+                }
+            };
+        let _ = writeln!(out, "PRAGMA foreign_keys=OFF;");
         let _ = writeln!(out, "BEGIN TRANSACTION;");
-        let objs: Vec<(String, String, String)> = match self.collect(
-            "SELECT type, name, sql FROM turdb_schema WHERE sql IS NOT NULL ORDER BY type DESC, name",
-        ) {
-            Ok(v) => v
-                .into_iter()
-                .map(|r| (render(&r[0]), render(&r[1]), render(&r[2])))
-                .collect(),
-            Err(e) => {
-                eprintln!("Error: {e}");
-                return;
+        let mut schemas: Vec<&str> = Vec::new();
+        for (_, name, _) in &objs {
+            if let Some((s, _)) = name.split_once('.')
+                && !schemas.contains(&s)
+            {
+                schemas.push(s);
+                let _ = writeln!(out, "CREATE SCHEMA {};", quote_ident(s));
             }
-        };
-        for (ty, name, sql) in &objs {
+        }
+        // sqlite_sequence comes back with the first AUTOINCREMENT table;
+        // its rows are restored after the tables', as sqlite3 does.
+        let tables = objs
+            .iter()
+            .filter(|o| o.0 == "table" && !o.1.eq_ignore_ascii_case("sqlite_sequence"));
+        for (_, name, sql) in tables {
             let _ = writeln!(out, "{sql};");
-            if ty == "table" {
-                let q = format!("SELECT * FROM \"{}\"", name.replace('"', "\"\""));
-                if let Ok(rows) = self.collect(&q) {
+            let target = match name.split_once('.') {
+                Some((s, n)) => format!("{}.{}", quote_ident(s), quote_ident(n)),
+                None => quote_ident(name),
+            };
+            match self.collect(&format!("SELECT * FROM {target}")) {
+                Ok(rows) => {
                     for r in rows {
                         let vals: Vec<String> = r.iter().map(sql_literal).collect();
-                        let _ = writeln!(
-                            out,
-                            "INSERT INTO \"{}\" VALUES({});",
-                            name.replace('"', "\"\""),
-                            vals.join(",")
-                        );
+                        let _ = writeln!(out, "INSERT INTO {target} VALUES({});", vals.join(","));
                     }
                 }
+                Err(e) => {
+                    eprintln!("Error: {e}");
+                    self.failed = true;
+                }
             }
+        }
+        if let Ok(seqs) = self.collect("SELECT name, seq FROM sqlite_sequence") {
+            if !seqs.is_empty() {
+                let _ = writeln!(out, "DELETE FROM sqlite_sequence;");
+            }
+            for r in seqs {
+                let _ = writeln!(
+                    out,
+                    "INSERT INTO sqlite_sequence VALUES({},{});",
+                    sql_literal(&r[0]),
+                    sql_literal(&r[1])
+                );
+            }
+        }
+        for (_, _, sql) in objs.iter().filter(|o| o.0 != "table") {
+            let _ = writeln!(out, "{sql};");
         }
         let _ = writeln!(out, "COMMIT;");
     }
@@ -329,11 +365,16 @@ impl Shell {
     }
 }
 
+fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
 fn sql_literal(v: &Value) -> String {
     match v {
         Value::Null => "NULL".into(),
         Value::Integer(i) => i.to_string(),
-        Value::Real(_) => to_text(v).unwrap_or_default(),
+        // The shortest text that reads back as the same f64.
+        Value::Real(x) => turdb::sql::ast::Literal::Real(*x).to_string(),
         Value::Text(s) => format!("'{}'", s.replace('\'', "''")),
         Value::Blob(b) => {
             let hex: String = b.iter().map(|x| format!("{x:02X}")).collect();

@@ -8,7 +8,8 @@
 //!
 //! ```text
 //! key    lower-cased object name (UTF-8)
-//! value  record [type TEXT, name TEXT, tbl_name TEXT, root INTEGER, sql TEXT]
+//! value  record [type TEXT, name TEXT, tbl_name TEXT, root INTEGER, sql TEXT,
+//!               seq INTEGER (creation number)]
 //! ```
 //!
 //! `type` is `table`, `index`, `view` or `trigger`; `root` is the page of the
@@ -16,8 +17,10 @@
 //! as written (for an index made by a UNIQUE or PRIMARY KEY constraint,
 //! empty). The in-memory definitions are rebuilt from that text when the
 //! database opens, so the stored form never depends on Rust struct layout.
-//! A table's AUTOINCREMENT high-water mark is an entry of type `sequence`
-//! named `\u{1}seq:<table>` whose `root` holds the value.
+//! AUTOINCREMENT high-water marks live, as in SQLite, in the ordinary table
+//! `sqlite_sequence(name, seq)`, created with the first AUTOINCREMENT table.
+//! (Files written before it kept them as entries of type `sequence` named
+//! `\u{1}seq:<table>` whose `root` holds the value; those are still read.)
 //!
 //! # Invariants
 //!
@@ -57,6 +60,9 @@ impl Store {
     }
 }
 
+/// The key of the table SQLite keeps AUTOINCREMENT high-water marks in.
+pub const SEQUENCE_TABLE: &str = "sqlite_sequence";
+
 /// ASCII-lower-cased name: the catalog's lookup key.
 pub fn key(name: &str) -> String {
     name.to_ascii_lowercase()
@@ -71,6 +77,9 @@ pub struct Column {
     /// A TurDB strict type (`BOOLEAN`, `i32`, ...) or a STRICT table's type.
     pub strict: Option<StrictType>,
     pub not_null: bool,
+    /// `NOT NULL ON CONFLICT x`: what a NULL does when the statement names
+    /// no conflict resolution of its own.
+    pub not_null_conflict: Option<ast::Conflict>,
     pub default: Option<ast::Expr>,
     pub collation: Collation,
     /// Part of the PRIMARY KEY.
@@ -98,6 +107,23 @@ pub enum StrictType {
 }
 
 impl StrictType {
+    /// The type's name in messages: SQLite's upper case for its own, as
+    /// declared for TurDB's.
+    pub fn name(self) -> String {
+        match self {
+            StrictType::Any => "ANY".into(),
+            StrictType::Integer => "INTEGER".into(),
+            StrictType::Real => "REAL".into(),
+            StrictType::Text => "TEXT".into(),
+            StrictType::Blob => "BLOB".into(),
+            StrictType::Boolean => "BOOLEAN".into(),
+            StrictType::Json => "JSON".into(),
+            StrictType::Int(n) => alloc::format!("i{n}"),
+            StrictType::UInt(n) => alloc::format!("u{n}"),
+            StrictType::F32 => "f32".into(),
+        }
+    }
+
     /// TurDB's own strict type names, checked in every table.
     pub fn turdb(type_name: &str) -> Option<StrictType> {
         let t = type_name.trim().to_ascii_lowercase();
@@ -231,6 +257,9 @@ pub struct Schema {
     /// Schemas made by CREATE SCHEMA (lower-cased). Their objects live in
     /// the main file under the name `schema.object`.
     pub named: hashbrown::HashSet<String>,
+    /// Creation number of every object by lower-cased name: the order of
+    /// `sqlite_schema` and `.dump`.
+    pub order: HashMap<String, i64>,
 }
 
 impl fmt::Debug for Schema {
@@ -331,21 +360,11 @@ pub fn table_from_ast(
         let type_name = col.type_name.clone();
         let strict_type = match &type_name {
             Some(t) if *strict => Some(StrictType::strict_table(t).ok_or_else(|| {
-                err!(
-                    Type,
-                    "create table {name}: unknown datatype for {}.{}: \"{t}\"",
-                    name,
-                    col.name
-                )
+                err!(Type, "unknown datatype for {}.{}: \"{t}\"", name, col.name)
             })?),
             Some(t) => StrictType::turdb(t),
             None if *strict => {
-                return Err(err!(
-                    Type,
-                    "create table {name}: missing datatype for {}.{}",
-                    name,
-                    col.name
-                ));
+                return Err(err!(Type, "missing datatype for {}.{}", name, col.name));
             }
             None => None,
         };
@@ -364,6 +383,7 @@ pub fn table_from_ast(
             affinity,
             strict: strict_type,
             not_null: false,
+            not_null_conflict: None,
             default: None,
             collation: Collation::Binary,
             primary_key: false,
@@ -394,7 +414,10 @@ pub fn table_from_ast(
                         cons.name.clone(),
                     ));
                 }
-                K::NotNull { .. } => c.not_null = true,
+                K::NotNull { conflict } => {
+                    c.not_null = true;
+                    c.not_null_conflict = *conflict;
+                }
                 K::Null => {}
                 K::Unique { .. } => uniques.push((
                     alloc::vec![ast::IndexedColumn {

@@ -50,6 +50,10 @@ pub struct Parsed {
     pub start: usize,
     pub end: usize,
     pub pos: Pos,
+    /// The largest parameter index: the number of values to bind.
+    pub params: usize,
+    /// Named parameters (`:a`, `@a`, `$a`, with the prefix) and their index.
+    pub param_names: Vec<(String, usize)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

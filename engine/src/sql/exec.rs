@@ -1248,6 +1248,9 @@ pub(crate) enum Access {
         index: Option<Arc<Index>>,
         list: Vec<BExpr>,
         affinity: Affinity,
+        /// `col IN (SELECT ...)` (not correlated): the values come from
+        /// the subquery, run at each rewind.
+        sub: Option<Box<SubPlan>>,
     },
     /// The table's rows hashed on `build` columns; probed with `probe`.
     Hash {
@@ -1364,15 +1367,22 @@ impl Level {
                 )
             }
             Access::Hash { build, .. } => format!("HASH JOIN on {} keys", build.len()),
-            Access::InList { index, list, .. } => match index {
-                Some(ix) => format!(
-                    "SEARCH USING INDEX {} ({} IN {} values)",
-                    ix.name,
-                    index_col_name(ix, 0),
-                    list.len()
-                ),
-                None => format!("SEARCH (rowid IN {} values)", list.len()),
-            },
+            Access::InList {
+                index, list, sub, ..
+            } => {
+                let what = match sub {
+                    Some(_) => "subquery".to_string(),
+                    None => format!("{} values", list.len()),
+                };
+                match index {
+                    Some(ix) => format!(
+                        "SEARCH USING INDEX {} ({} IN {what})",
+                        ix.name,
+                        index_col_name(ix, 0),
+                    ),
+                    None => format!("SEARCH (rowid IN {what})"),
+                }
+            }
         };
         format!(
             "{how} {name}{}",
@@ -1509,10 +1519,22 @@ impl Level {
                         index,
                         list,
                         affinity,
+                        sub,
                     } => {
                         let mut keys = BTreeSet::new();
+                        let mut vals = Vec::new();
                         for e in list.iter_mut() {
-                            let v = ops::apply_affinity(e.eval(cx, row)?, *affinity);
+                            vals.push(e.eval(cx, row)?);
+                        }
+                        if let Some(sp) = sub {
+                            sp.op.rewind(cx)?;
+                            while let Some(r) = sp.op.next(cx)? {
+                                cx.tick()?;
+                                vals.push(r.into_iter().next().unwrap_or(Value::Null));
+                            }
+                        }
+                        for v in vals {
+                            let v = ops::apply_affinity(v, *affinity);
                             if v.is_null() {
                                 continue;
                             }
@@ -1763,7 +1785,11 @@ impl Level {
                         }
                         for (c, v) in index.columns.iter().zip(vals).take(n) {
                             if let Some(ci) = c.column {
-                                slots[ci] = v;
+                                // A key holds the number, the affinity its type.
+                                slots[ci] = match (v, t.columns[ci].affinity) {
+                                    (Value::Integer(i), Affinity::Real) => Value::Real(i as f64),
+                                    (v, _) => v,
+                                };
                             }
                         }
                         if let Some(a) = t.rowid_alias {

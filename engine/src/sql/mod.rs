@@ -22,3 +22,4 @@ pub mod lexer;
 pub mod ops;
 pub mod parser;
 pub(crate) mod plan;
+pub(crate) mod rename;

@@ -47,7 +47,7 @@ pub fn affinity_of(type_name: Option<&str>) -> Affinity {
 /// Parses the whole of `s` (trimmed) as a number, as SQLite does when
 /// storing text into a numeric column: None when it is not entirely a
 /// number.
-fn text_to_number(s: &str) -> Option<Value> {
+pub(crate) fn text_to_number(s: &str) -> Option<Value> {
     let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
     if t.is_empty() {
         return None;

@@ -174,6 +174,13 @@ impl<'a> Parser<'a> {
             start: first.start,
             end,
             pos: first.pos,
+            params: self.max_param,
+            param_names: {
+                let mut v: Vec<(String, usize)> =
+                    self.named.iter().map(|(n, i)| (n.clone(), *i)).collect();
+                v.sort_by_key(|p| p.1);
+                v
+            },
         }))
     }
 
@@ -1584,9 +1591,8 @@ impl<'a> Parser<'a> {
                     _ => {
                         return Err(err!(
                             Syntax,
-                            "variable number must be between ?1 and ?{}: {} at {}",
+                            "variable number must be between ?1 and ?{} at {}",
                             MAX_PARAM,
-                            snippet(text),
                             t.pos
                         ));
                     }
@@ -2701,7 +2707,7 @@ fn is_type_word(t: Token) -> bool {
 }
 
 /// A token's text for an error message, cut to a readable length.
-fn snippet(s: &str) -> String {
+pub(crate) fn snippet(s: &str) -> String {
     const MAX: usize = 40;
     if s.chars().count() <= MAX {
         return s.to_string();

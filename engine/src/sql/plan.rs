@@ -836,7 +836,7 @@ impl<'a> Binder<'a> {
                 BExpr::Exists(Box::new(sub), *not)
             }
             Expr::Subquery(select) => {
-                let sub = self.subplan(select, None)?;
+                let sub = self.subplan(select, Some(1))?;
                 BExpr::Scalar(Box::new(sub))
             }
             Expr::Row(v) => {
@@ -1067,6 +1067,42 @@ impl<'a> Binder<'a> {
     }
 
     // ---------------------------------------------------------- SELECT
+
+    /// `e` with each bare name that is no column in scope but a result
+    /// column's alias replaced by that column's expression: SQLite
+    /// resolves such names in HAVING (`... count(*) c ... HAVING c > 1`)
+    /// against the result set after the FROM tables.
+    fn with_aliases(&self, e: &Expr, columns: &[ast::ResultColumn]) -> Expr {
+        let mut out = e.clone();
+        self.substitute_aliases(&mut out, columns);
+        out
+    }
+
+    fn substitute_aliases(&self, e: &mut Expr, columns: &[ast::ResultColumn]) {
+        if let Expr::Column {
+            table: None,
+            name,
+            pos,
+            ..
+        } = e
+        {
+            let aliased = columns.iter().find_map(|c| match c {
+                ast::ResultColumn::Expr {
+                    expr,
+                    alias: Some(a),
+                    ..
+                } if a.eq_ignore_ascii_case(name) => Some(expr),
+                _ => None,
+            });
+            if let Some(x) = aliased
+                && self.resolve(None, name, *pos).is_err()
+            {
+                *e = x.clone();
+            }
+            return;
+        }
+        crate::sql::rename::each_child(e, &mut |c| self.substitute_aliases(c, columns));
+    }
 
     pub fn plan_select(&mut self, sel: &ast::Select) -> Result<Planned> {
         let n_ctes = self.ctes.len();
@@ -1840,6 +1876,7 @@ impl<'a> Binder<'a> {
                 index: None,
                 list: bl,
                 affinity: Affinity::Integer,
+                sub: None,
             });
         }
         // best index
@@ -1913,15 +1950,7 @@ impl<'a> Binder<'a> {
                     }
                 }
             }
-            let covering = used_columns.is_some_and(|used| {
-                used.iter().enumerate().all(|(ci, u)| {
-                    !u || Some(ci) == table.rowid_alias
-                        || ix
-                            .columns
-                            .iter()
-                            .any(|c| c.column == Some(ci) && c.collation == Collation::Binary)
-                })
-            });
+            let covering = used_columns.is_some_and(|used| index_covers(table, &ix, used));
             return Ok(Access::Index {
                 index: ix,
                 eq,
@@ -1931,18 +1960,7 @@ impl<'a> Binder<'a> {
             });
         }
         if let Some((Some(ci), list)) = in_term {
-            let coll = table.columns[ci].collation;
-            if let Some(ix) = self.indexes_of(table).into_iter().find(|ix| {
-                ix.where_.is_none()
-                    && ix
-                        .columns
-                        .first()
-                        .is_some_and(|c| c.column == Some(ci) && c.collation == coll)
-                    && match indexed {
-                        Some(ast::IndexedBy::Index(n)) => ix.name.eq_ignore_ascii_case(n),
-                        _ => true,
-                    }
-            }) {
+            if let Some(ix) = self.first_column_index(table, ci, indexed) {
                 let mut bl = Vec::new();
                 for x in list {
                     bl.push(self.bind(x)?);
@@ -1951,8 +1969,12 @@ impl<'a> Binder<'a> {
                     index: Some(ix),
                     list: bl,
                     affinity: table.columns[ci].affinity,
+                    sub: None,
                 });
             }
+        }
+        if let Some(a) = self.in_select_access(li, table, terms, indexed)? {
+            return Ok(a);
         }
         if let Some(ast::IndexedBy::Index(n)) = indexed {
             return Err(err!(NotFound, "no query solution using index {n}"));
@@ -1999,6 +2021,82 @@ impl<'a> Binder<'a> {
             }
         }
         Ok(Access::Scan)
+    }
+
+    /// A full index whose first column is `ci` with the column's own
+    /// collation (the one INDEXED BY names, if any): it can probe `ci`.
+    fn first_column_index(
+        &self,
+        table: &Arc<Table>,
+        ci: usize,
+        indexed: Option<&ast::IndexedBy>,
+    ) -> Option<Arc<Index>> {
+        let coll = table.columns[ci].collation;
+        self.indexes_of(table).into_iter().find(|ix| {
+            ix.where_.is_none()
+                && ix
+                    .columns
+                    .first()
+                    .is_some_and(|c| c.column == Some(ci) && c.collation == coll)
+                && match indexed {
+                    Some(ast::IndexedBy::Index(n)) => ix.name.eq_ignore_ascii_case(n),
+                    _ => true,
+                }
+        })
+    }
+
+    /// `col IN (SELECT ...)` on the rowid or an index's first column, when
+    /// the subquery is not correlated and probing with the column's
+    /// affinity finds every row the IN test accepts (a numeric column, or a
+    /// text column against text values). The IN test stays a filter.
+    fn in_select_access(
+        &mut self,
+        li: usize,
+        table: &Arc<Table>,
+        terms: &[Term<'_>],
+        indexed: Option<&ast::IndexedBy>,
+    ) -> Result<Option<Access>> {
+        if matches!(indexed, Some(ast::IndexedBy::NotIndexed)) {
+            return Ok(None);
+        }
+        for t in terms {
+            let Expr::InSelect {
+                expr,
+                select,
+                not: false,
+            } = t.expr
+            else {
+                continue;
+            };
+            let Some(col) = self.level_column(expr, li) else {
+                continue;
+            };
+            let ix = match col {
+                None if indexed.is_none() => None,
+                None => continue,
+                Some(ci) => match self.first_column_index(table, ci, indexed) {
+                    Some(ix) => Some(ix),
+                    None => continue,
+                },
+            };
+            let affinity = col.map_or(Affinity::Integer, |ci| table.columns[ci].affinity);
+            let sub = self.subplan(select, Some(1))?;
+            let probe_ok = match affinity {
+                Affinity::Integer | Affinity::Real | Affinity::Numeric => true,
+                Affinity::Text => sub.affinity == Some(Affinity::Text),
+                Affinity::Blob => false,
+            };
+            if sub.correlated || !probe_ok {
+                continue;
+            }
+            return Ok(Some(Access::InList {
+                index: ix,
+                list: Vec::new(),
+                affinity,
+                sub: Some(Box::new(sub)),
+            }));
+        }
+        Ok(None)
     }
 
     /// Whether an index on column `ci` can find the rows where
@@ -2132,7 +2230,8 @@ impl<'a> Binder<'a> {
 
         // Terms: (term, level it belongs to or None for post)
         let mut where_terms = Vec::new();
-        if let Some(w) = &core.where_ {
+        let where_ = core.where_.as_ref().map(or_to_in);
+        if let Some(w) = &where_ {
             conjuncts(w, &mut where_terms);
         }
         let mut per_level: Vec<Vec<Term<'_>>> = (0..levels.len()).map(|_| Vec::new()).collect();
@@ -2146,6 +2245,22 @@ impl<'a> Binder<'a> {
             let (mask, opaque) = self.level_mask(t);
             if has_aggregate(t) {
                 return Err(err!(Syntax, "misuse of aggregate in WHERE"));
+            }
+            // `col IN (SELECT ...)` on the last level may probe it: a term
+            // there sees every level, as after the join.
+            let last = levels.len().wrapping_sub(1);
+            if opaque
+                && !levels.is_empty()
+                && !levels[last].left_join
+                && let Expr::InSelect { expr, .. } = t
+                && self.level_column(expr, last).is_some()
+            {
+                per_level[last].push(Term {
+                    expr: t,
+                    mask,
+                    opaque,
+                });
+                continue;
             }
             if opaque || mask & left_mask != 0 || levels.is_empty() {
                 post_terms.push(t);
@@ -2178,11 +2293,14 @@ impl<'a> Binder<'a> {
         for (li, e) in on_terms {
             let (mask, opaque) = self.level_mask(e);
             if flat[li].left_join {
-                // ON of a LEFT JOIN decides matches at its own level.
+                // ON of a LEFT JOIN decides matches at its own level (never
+                // earlier: it must not drop left rows); its equalities may
+                // still pick the level's access (rowid, index, hash join),
+                // since a level without a match emits its NULL row anyway.
                 per_level[li].push(Term {
                     expr: e,
                     mask,
-                    opaque: true,
+                    opaque,
                 });
             } else if opaque || mask & left_mask != 0 {
                 post_terms.push(e);
@@ -2346,15 +2464,7 @@ impl<'a> Binder<'a> {
                 else {
                     return false;
                 };
-                let covering = used.is_some_and(|used| {
-                    used.iter().enumerate().all(|(ci, u)| {
-                        !u || Some(ci) == table.rowid_alias
-                            || ix
-                                .columns
-                                .iter()
-                                .any(|c| c.column == Some(ci) && c.collation == Collation::Binary)
-                    })
-                });
+                let covering = used.is_some_and(|used| index_covers(table, &ix, used));
                 level.access = Access::Index {
                     index: ix,
                     eq: Vec::new(),
@@ -2585,8 +2695,9 @@ impl<'a> Binder<'a> {
         // aggregate operator is built.
         let having = match &core.having {
             Some(h) => {
+                let h = self.with_aliases(h, &core.columns);
                 let saved = self.win.take();
-                let r = self.bind(h);
+                let r = self.bind(&h);
                 self.win = saved;
                 Some(r?)
             }
@@ -2745,6 +2856,128 @@ impl<'a> Binder<'a> {
     }
 }
 
+/// `x = 1 OR x = 2 OR ...` (one column against constants) as
+/// `x IN (1, 2, ...)`, which the planner serves with one probe per value;
+/// conjuncts are rewritten one by one. The two mean the same in SQLite:
+/// both compare with the column's affinity and collation.
+fn or_to_in(e: &Expr) -> Expr {
+    fn leaves<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match e {
+            Expr::Binary {
+                op: BinaryOp::Or,
+                left,
+                right,
+                ..
+            } => {
+                leaves(left, out);
+                leaves(right, out);
+            }
+            other => out.push(other),
+        }
+    }
+    fn constant(e: &Expr) -> bool {
+        match e {
+            Expr::Literal(_) | Expr::Param { .. } => true,
+            Expr::Unary { expr, .. } => constant(expr),
+            _ => false,
+        }
+    }
+    match e {
+        Expr::Binary {
+            op: BinaryOp::And,
+            left,
+            right,
+            pos,
+        } => Expr::Binary {
+            op: BinaryOp::And,
+            left: Box::new(or_to_in(left)),
+            right: Box::new(or_to_in(right)),
+            pos: *pos,
+        },
+        Expr::Binary {
+            op: BinaryOp::Or, ..
+        } => {
+            let mut ls = Vec::new();
+            leaves(e, &mut ls);
+            let mut col: Option<&Expr> = None;
+            let mut list = Vec::new();
+            for l in ls {
+                let Expr::Binary {
+                    op: BinaryOp::Eq,
+                    left,
+                    right,
+                    ..
+                } = l
+                else {
+                    return e.clone();
+                };
+                let (c, v) = match (&**left, &**right) {
+                    (c @ Expr::Column { .. }, v) if constant(v) => (c, v),
+                    (v, c @ Expr::Column { .. }) if constant(v) => (c, v),
+                    _ => return e.clone(),
+                };
+                match col {
+                    None => col = Some(c),
+                    Some(prev) if same_column(prev, c) => {}
+                    Some(_) => return e.clone(),
+                }
+                list.push(v.clone());
+            }
+            match col {
+                Some(c) => Expr::InList {
+                    expr: Box::new(c.clone()),
+                    list,
+                    not: false,
+                },
+                None => e.clone(),
+            }
+        }
+        other => other.clone(),
+    }
+}
+
+fn same_column(a: &Expr, b: &Expr) -> bool {
+    let eq = |x: &Option<String>, y: &Option<String>| match (x, y) {
+        (None, None) => true,
+        (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
+        _ => false,
+    };
+    match (a, b) {
+        (
+            Expr::Column {
+                schema: s1,
+                table: t1,
+                name: n1,
+                ..
+            },
+            Expr::Column {
+                schema: s2,
+                table: t2,
+                name: n2,
+                ..
+            },
+        ) => eq(s1, s2) && eq(t1, t2) && n1.eq_ignore_ascii_case(n2),
+        _ => false,
+    }
+}
+
+/// Whether `ix` holds every column the query reads (`used`, by column) so
+/// rows come from the index alone. A key keeps a value's number but not
+/// whether it was INTEGER or REAL (1 and 1.0 are one key), so a column is
+/// read from the key only when its affinity decides the type: INTEGER and
+/// NUMERIC store integral numbers as integers, REAL as reals, TEXT no
+/// numbers; a column without affinity may hold 1 and 1.0 alike.
+fn index_covers(table: &Table, ix: &Index, used: &[bool]) -> bool {
+    used.iter().enumerate().all(|(ci, u)| {
+        !u || Some(ci) == table.rowid_alias
+            || (!matches!(table.columns[ci].affinity, Affinity::Blob)
+                && ix
+                    .columns
+                    .iter()
+                    .any(|c| c.column == Some(ci) && c.collation == Collation::Binary))
+    })
+}
+
 /// The rows of `sqlite_schema` for one schema.
 fn schema_rows(s: &Schema) -> Vec<Tuple> {
     let t = |x: &str| Value::Text(x.to_string());
@@ -2785,16 +3018,17 @@ fn schema_rows(s: &Schema) -> Vec<Tuple> {
             t(&tr.sql),
         ]);
     }
-    rows.sort_by_key(|a| render_key(a));
+    rows.sort_by_key(|r| creation_key(s, r));
     rows
 }
 
-fn render_key(r: &[Value]) -> (String, String) {
-    let s = |v: &Value| match v {
-        Value::Text(s) => s.clone(),
+/// SQLite lists its schema in rowid order, which is creation order.
+fn creation_key(s: &Schema, r: &[Value]) -> (i64, String) {
+    let name = match &r[1] {
+        Value::Text(n) => n.clone(),
         _ => String::new(),
     };
-    (s(&r[0]), s(&r[1]))
+    (s.order.get(&lower(&name)).copied().unwrap_or(0), name)
 }
 
 /// Window results are bound to slots from here, remapped once the input

@@ -1,15 +1,19 @@
 //! `slt`: run sqllogictest files against SQLite or TurDB and count.
 //!
 //! ```text
-//! cargo run -p turdb-tests --bin slt -- [--engine sqlite|turdb] [-v]
-//!     [--max-failures N] [--baseline FILE] [--write-baseline FILE]
+//! cargo run --release -p turdb-tests --bin slt -- [--engine turdb|sqlite]
+//!     [-q] [--max-failures N] [--baseline FILE] [--write-baseline FILE]
 //!     [FILES or DIRS...]
 //! ```
 //!
-//! With no paths it runs the shared corpus (`TURDB_SLT_DIR`, else
-//! `shared/slt` beside the repository). Each file gets a fresh, empty
-//! database, and a line `key: passed/run passed, failed, skipped`; the
-//! total comes last. `-v` also prints the first failures of each file.
+//! The engine is TurDB unless `--engine sqlite` asks for SQLite (which
+//! proves the runner). With no paths it runs the shared corpus
+//! (`TURDB_SLT_DIR`, else `shared/slt` beside the repository). Each file
+//! gets a fresh, empty database and a line `key: passed/run passed, failed,
+//! skipped`, followed by its first failures (file:line, the SQL, expected
+//! and got; at most `--max-failures` per file, none with `-q`). The last
+//! line is always `N passed, N failed`, counting statement and query
+//! records.
 //!
 //! The tool exists for the day-to-day loop of TurDB's SQL work: see which
 //! files regress, read the first wrong answers, and (with
@@ -35,20 +39,20 @@ fn turdb_engine() -> Box<dyn SltEngine> {
 
 struct Args {
     engine: String,
-    verbose: bool,
+    quiet: bool,
     max_failures: usize,
     baseline: Option<PathBuf>,
     write_baseline: Option<PathBuf>,
     paths: Vec<PathBuf>,
 }
 
-const USAGE: &str = "usage: slt [--engine sqlite|turdb] [-v] [--max-failures N] [--baseline FILE] \
+const USAGE: &str = "usage: slt [--engine turdb|sqlite] [-q] [--max-failures N] [--baseline FILE] \
                      [--write-baseline FILE] [FILES or DIRS...]";
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
-        engine: "sqlite".to_string(),
-        verbose: false,
+        engine: "turdb".to_string(),
+        quiet: false,
         max_failures: 5,
         baseline: None,
         write_baseline: None,
@@ -62,7 +66,9 @@ fn parse_args() -> Result<Args, String> {
         };
         match a.as_str() {
             "--engine" => args.engine = value("--engine")?,
-            "-v" | "--verbose" => args.verbose = true,
+            "-q" | "--quiet" => args.quiet = true,
+            // Failures are printed by default; -v stays accepted.
+            "-v" | "--verbose" => args.quiet = false,
             "--max-failures" => {
                 args.max_failures = value("--max-failures")?
                     .parse()
@@ -131,7 +137,7 @@ fn main() -> ExitCode {
                 .map(|l| format!("  (halt at line {l})"))
                 .unwrap_or_default()
         );
-        if args.verbose {
+        if !args.quiet {
             for f in &r.failures {
                 print!("{f}");
             }
@@ -145,7 +151,7 @@ fn main() -> ExitCode {
         skipped += r.skipped;
     }
     println!(
-        "{} files in {:.1}s; total: {passed} passed, {failed} failed, {skipped} skipped",
+        "{} files in {:.1}s; {skipped} records skipped",
         reports.len(),
         started.elapsed().as_secs_f64()
     );
@@ -157,6 +163,7 @@ fn main() -> ExitCode {
         }
         println!("baseline written to {}", path.display());
     }
+    let mut ok = failed == 0;
     if let Some(path) = &args.baseline {
         let baseline = match load_baseline(path) {
             Ok(b) => b,
@@ -174,13 +181,10 @@ fn main() -> ExitCode {
             regressions.len(),
             path.display()
         );
-        return if regressions.is_empty() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        };
+        ok = regressions.is_empty();
     }
-    if failed == 0 {
+    println!("{passed} passed, {failed} failed");
+    if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

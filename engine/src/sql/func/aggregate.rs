@@ -10,7 +10,7 @@ use alloc::string::String;
 use core::cmp::Ordering;
 
 use crate::encoding::{Collation, Value, ValueRef};
-use crate::sql::ops::{to_numeric, to_text};
+use crate::sql::ops::{text_to_number, to_f64, to_numeric, to_text};
 use crate::{Result, err};
 
 /// A running aggregate; see the module documentation.
@@ -82,7 +82,16 @@ impl Accumulator for Sum {
             return Ok(());
         }
         self.any = true;
-        match to_numeric(v) {
+        // As SQLite's sumStep: a value counts as an integer only if it is
+        // one or is text that is exactly one (sqlite3_value_numeric_type);
+        // anything else (text like '2abc', a blob) adds its REAL value and
+        // makes the sum REAL.
+        let n = match v {
+            Value::Text(t) => text_to_number(t).unwrap_or_else(|| Value::Real(to_f64(v))),
+            Value::Blob(_) => Value::Real(to_f64(v)),
+            other => other.clone(),
+        };
+        match n {
             Value::Integer(i) => {
                 self.real += i as f64;
                 if !self.is_real {
@@ -108,7 +117,7 @@ impl Accumulator for Sum {
             return Ok(Value::Real(self.real));
         }
         if self.overflow {
-            return Err(err!(InvalidArgument, "integer overflow in sum()"));
+            return Err(err!(InvalidArgument, "integer overflow"));
         }
         Ok(Value::Integer(self.int))
     }
@@ -246,6 +255,16 @@ mod tests {
             Value::Real(1.5)
         );
         assert!(run("sum", &[i(i64::MAX), i(1)]).is_err());
+        // SQLite 3.40: text that is exactly an integer sums as one; any
+        // other text or a blob makes the sum REAL.
+        let t = |s: &str| Value::Text(s.into());
+        assert_eq!(run("sum", &[t("1"), t(" 2 ")]).unwrap(), i(3));
+        assert_eq!(run("sum", &[i(1), t("2abc")]).unwrap(), Value::Real(3.0));
+        assert_eq!(run("sum", &[i(1), t("2.0")]).unwrap(), Value::Real(3.0));
+        assert_eq!(
+            run("sum", &[i(1), Value::Blob(b"7".to_vec())]).unwrap(),
+            Value::Real(8.0)
+        );
         assert_eq!(run("total", &[]).unwrap(), Value::Real(0.0));
         assert_eq!(run("avg", &[i(1), i(2)]).unwrap(), Value::Real(1.5));
         assert_eq!(

@@ -375,7 +375,7 @@ enum Step {
 }
 
 fn parse_path(p: &str) -> Result<Vec<Step>> {
-    let bad = || err!(InvalidArgument, "bad JSON path: {p}");
+    let bad = || err!(InvalidArgument, "bad JSON path: '{p}'");
     let b = p.as_bytes();
     if b.first() != Some(&b'$') {
         return Err(bad());

@@ -5,6 +5,7 @@
 //! `typeof`, ...). Lazy functions (`iif`, `coalesce`) are short-circuited by
 //! the evaluator before they get here, so these versions only see values.
 
+use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::cmp::Ordering;
@@ -43,14 +44,10 @@ pub fn call(name: &str, a: &[Value], env: &dyn Env) -> Option<Result<Value>> {
                 } else {
                     0
                 };
-                let x = to_f64(&a[0]);
-                let p = libm::pow(10.0, digits as f64);
-                let r = if x < 0.0 {
-                    -libm::round(-x * p) / p
-                } else {
-                    libm::round(x * p) / p
-                };
-                Ok(Value::Real(if r.is_finite() { r } else { x }))
+                Ok(Value::Real(round_like_sqlite(
+                    to_f64(&a[0]),
+                    digits as usize,
+                )))
             }
         }
         ("length", 1) => Ok(match &a[0] {
@@ -498,6 +495,37 @@ fn soundex(s: &str) -> String {
     out
 }
 
+/// SQLite's round(): halves away from zero for whole numbers; with digits,
+/// its printf `%.*f` rounding, which adds 0.5 ulp-ish slack (`3e-16` of the
+/// value) so that 1.005 rounds to 1.01 although the nearest double is
+/// 1.00499999999999989...; values beyond 2^52 have no fraction to round.
+fn round_like_sqlite(x: f64, digits: usize) -> f64 {
+    if !(-4_503_599_627_370_496.0..=4_503_599_627_370_496.0).contains(&x) {
+        return x;
+    }
+    if digits == 0 {
+        return (x + if x < 0.0 { -0.5 } else { 0.5 }) as i64 as f64;
+    }
+    let v = x.abs();
+    const HALVES: [f64; 10] = [
+        5.0e-01, 5.0e-02, 5.0e-03, 5.0e-04, 5.0e-05, 5.0e-06, 5.0e-07, 5.0e-08, 5.0e-09, 5.0e-10,
+    ];
+    let mut rounder = HALVES[digits % 10];
+    for _ in 0..digits / 10 {
+        rounder *= 1.0e-10;
+    }
+    let exp = ((v.to_bits() >> 52) & 0x7ff) as i64 - 1023;
+    if (digits as i64) + exp / 3 < 15 {
+        rounder += v * 3e-16;
+    }
+    // printf then truncates the digits after `digits` places; the exact
+    // decimal expansion is what it reads them from.
+    let text = format!("{:.*}", digits + 30, v + rounder);
+    let cut = text.find('.').map_or(text.len(), |dot| dot + 1 + digits);
+    let r: f64 = text[..cut].parse().unwrap_or(v);
+    if x < 0.0 { -r } else { r }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -548,6 +576,24 @@ mod tests {
     fn numeric_functions() {
         assert_eq!(f("round", &[Value::Real(2.5)]), Value::Real(3.0));
         assert_eq!(f("round", &[Value::Real(-2.5)]), Value::Real(-3.0));
+        // Checked against SQLite 3.40 (python3's sqlite3).
+        for (x, d, want) in [
+            (1.005, 2, 1.01),
+            (-1.005, 2, -1.01),
+            (2.675, 2, 2.68),
+            (0.285, 2, 0.29),
+            (1234567.891, 1, 1234567.9),
+            (0.1 + 0.2, 15, 0.3),
+            (1e20, 2, 1e20),
+            (5e-324, 3, 0.0),
+            (123.456, 0, 123.0),
+        ] {
+            assert_eq!(
+                f("round", &[Value::Real(x), Value::Integer(d)]),
+                Value::Real(want),
+                "round({x}, {d})"
+            );
+        }
         assert_eq!(
             f("round", &[Value::Real(1.2345), Value::Integer(2)]),
             Value::Real(1.23)
