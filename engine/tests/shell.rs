@@ -172,3 +172,28 @@ fn dump_replays_into_a_fresh_database() {
         "AUTOINCREMENT skips the deleted id 3 after replay: {want}"
     );
 }
+
+#[test]
+fn a_second_process_is_locked_out_or_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("held.turdb");
+    let db = turdb::Database::open(&path).unwrap();
+    db.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (42)")
+        .unwrap();
+    let p = path.to_str().unwrap();
+    let (out, err, code) = shell(&[p, "SELECT x FROM t"], "");
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("database is locked"), "{err}");
+    // With -timeout the shell waits for the holder to let go.
+    let child = Command::new(env!("CARGO_BIN_EXE_turdb"))
+        .args(["-timeout", "10000", p, "SELECT x FROM t"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    drop(db);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "42\n");
+    assert!(out.status.success());
+}

@@ -458,9 +458,30 @@ fn print_box(out: &mut dyn Write, names: &[String], rows: &[Vec<Value>]) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // `-timeout MS` (as sqlite3's `.timeout`): how long to wait for a
+    // database another process has open before "database is locked".
+    let mut busy_timeout_ms = 0;
+    if let Some(i) = args
+        .iter()
+        .position(|a| a == "-timeout" || a == "--timeout")
+    {
+        let ms = args.get(i + 1).and_then(|v| v.parse().ok());
+        let Some(ms) = ms else {
+            eprintln!("Error: -timeout needs a number of milliseconds");
+            std::process::exit(1);
+        };
+        busy_timeout_ms = ms;
+        args.drain(i..i + 2);
+    }
     let db = match args.first() {
-        Some(path) if path != ":memory:" => Database::open(path),
+        Some(path) if path != ":memory:" => Database::open_with_options(
+            path,
+            turdb::OpenOptions {
+                busy_timeout_ms,
+                ..turdb::OpenOptions::default()
+            },
+        ),
         _ => Database::open_in_memory(),
     };
     let db = match db {
