@@ -34,10 +34,33 @@ impl ChecksumCodec {
     /// The checksum of a page image: the body hashed, then the header's
     /// first 12 bytes hashed with the body's hash as seed.
     pub fn checksum(buf: &[u8; PAGE_SIZE]) -> u32 {
-        let body = xxh3_64(&buf[PH_CHECKSUM + 4..]);
-        let h = xxh3_64_with_seed(&buf[..PH_CHECKSUM], body);
-        (h ^ (h >> 32)) as u32
+        fold(Self::hash64(buf))
     }
+
+    /// The 64-bit hash the checksum folds: the body hashed, then the
+    /// header's first 12 bytes with the body's hash as seed. The WAL binds
+    /// each image to its segment with it.
+    pub fn hash64(buf: &[u8; PAGE_SIZE]) -> u64 {
+        let body = xxh3_64(&buf[PH_CHECKSUM + 4..]);
+        xxh3_64_with_seed(&buf[..PH_CHECKSUM], body)
+    }
+
+    /// Encodes page `page` in place and returns its [`ChecksumCodec::hash64`]
+    /// (one pass over the page for both).
+    pub fn encode_hashed(&self, page: PageNo, buf: &mut [u8; PAGE_SIZE]) -> u64 {
+        debug_assert_eq!(
+            get_u32(buf, PH_PAGE_NO),
+            page,
+            "page header names another page"
+        );
+        let h = Self::hash64(buf);
+        put_u32(buf, PH_CHECKSUM, fold(h));
+        h
+    }
+}
+
+fn fold(h: u64) -> u32 {
+    (h ^ (h >> 32)) as u32
 }
 
 impl PageCodec for ChecksumCodec {

@@ -100,7 +100,6 @@ use super::page::{
 };
 use super::wal::{
     self, RecoveryReport, SEGMENT_CAPACITY, Synchronous, WalState, encode_header, encode_segment,
-    image_hash,
 };
 use super::{FileKind, PageStore};
 use crate::env::Env;
@@ -897,11 +896,11 @@ impl Pager {
         let mut placed = Vec::with_capacity(pages.len());
         for (i, (no, image)) in pages.iter().enumerate() {
             scratch.copy_from_slice(&image[..]);
-            self.codec.encode(*no, scratch);
+            let hash = self.codec.encode_hashed(*no, scratch);
             let pos = at + 1 + i as u32;
             store.write_page(FileKind::Wal, pos, scratch)?;
             self.stats.writes += 1;
-            entries.push((*no, image_hash(scratch)));
+            entries.push((*no, hash));
             placed.push((*no, pos));
         }
         let chain = encode_segment(scratch, txn.seq, txn.salt, txn.chain, &entries, commit);

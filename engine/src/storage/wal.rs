@@ -46,7 +46,8 @@
 //!             the previous segment's chain (the salt for segment 0)
 //!    160    4 flags: bit 0 set = this segment ends a transaction (commit)
 //!    164    4 reserved (0)
-//!    168 12·n per image: page number (u32), xxh3-64 of the image (u64)
+//!    168 12·n per image: page number (u32), the codec's 64-bit hash of the
+//!             image (whose fold is the page's checksum)
 //! ```
 //!
 //! A transaction writes one or more segments: the ones its dirty pages
@@ -116,9 +117,10 @@ pub const SEGMENT_CAPACITY: usize = (PAGE_SIZE - SG_ENTRIES) / SG_ENTRY;
 /// Marks a WAL position that holds a segment page, not an image.
 const NOT_AN_IMAGE: PageNo = PageNo::MAX;
 
-/// The hash that binds an image to its segment.
+/// The hash that binds an image to its segment: the page codec's 64-bit
+/// hash, which the pager computes anyway when it encodes the image.
 pub fn image_hash(image: &[u8; PAGE_SIZE]) -> u64 {
-    xxh3_64(image)
+    super::codec::ChecksumCodec::hash64(image)
 }
 
 /// The next generation's salt: different from every earlier one in
