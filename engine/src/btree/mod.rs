@@ -786,6 +786,21 @@ mod tests {
     }
 
     #[test]
+    fn an_absurd_overflow_length_is_an_error_not_an_allocation() {
+        let mut p = pager(8);
+        p.begin().unwrap();
+        let t = BTree::create(&mut p).unwrap();
+        t.insert(&mut p, b"k", &[5u8; 40_000]).unwrap();
+        p.commit().unwrap();
+        let usable = usable(&p);
+        let mut out = Vec::new();
+        // What a damaged leaf could claim: a terabyte from page 2.
+        let e = overflow::read_chain(&mut p, usable, 2, 1 << 40, &mut out).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Corrupt, "{e}");
+        assert!(out.capacity() < 1 << 20);
+    }
+
+    #[test]
     fn insert_get_delete_scan() {
         let mut p = pager(8);
         p.begin().unwrap();

@@ -45,8 +45,17 @@ pub(crate) fn read_chain(
     let per_page = usable - PAGE_HEADER_SIZE;
     let mut no = first;
     let mut left = len;
-    out.reserve(len);
     let max_pages = len.div_ceil(per_page);
+    // The length comes from a page: check it before trusting it with an
+    // allocation (a damaged leaf could claim terabytes).
+    if len > super::MAX_VALUE_LEN || max_pages > pager.header().page_count as usize {
+        return Err(err!(
+            Corrupt,
+            "overflow chain at page {first}: a value of {len} bytes cannot be in a file of {} pages",
+            pager.header().page_count
+        ));
+    }
+    out.reserve(len);
     for _ in 0..max_pages {
         let page = pager.read(no)?;
         if page.page_type() != Some(PageType::Overflow) {

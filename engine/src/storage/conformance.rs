@@ -220,6 +220,33 @@ pub(crate) fn truncate_to_zero_then_reuse(s: &mut dyn PageStore) {
     expect(s, Main, 1, &image(Main, 1, 2), "the new write");
 }
 
+/// Page numbers no database reaches are errors, never an allocation or a
+/// file that brings the process down; the store stays usable.
+pub(crate) fn absurd_sizes_are_errors(s: &mut dyn PageStore) {
+    for file in [Main, Wal] {
+        assert!(
+            s.write_page(file, PageNo::MAX, &image(file, 1, 1)).is_err(),
+            "writing page {} of {} succeeded",
+            PageNo::MAX,
+            s.name(file)
+        );
+        assert!(
+            s.truncate(file, PageNo::MAX).is_err(),
+            "truncating {} to {} pages succeeded",
+            s.name(file),
+            PageNo::MAX
+        );
+        write(s, file, 0, 3);
+        expect(
+            s,
+            file,
+            0,
+            &image(file, 0, 3),
+            "written after the refused calls",
+        );
+    }
+}
+
 pub(crate) fn read_past_end_is_an_error(s: &mut dyn PageStore) {
     fn check(s: &dyn PageStore, file: FileKind, page: PageNo) {
         let mut buf = zeroed_page();
@@ -459,6 +486,7 @@ macro_rules! conformance_suite {
             truncate_shrinks_and_grows,
             truncate_to_zero_then_reuse,
             read_past_end_is_an_error,
+            absurd_sizes_are_errors,
             overwrite_replaces,
             sync_succeeds,
             many_pages_keep_their_contents,

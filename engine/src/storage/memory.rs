@@ -11,6 +11,10 @@ use super::page::{PAGE_SIZE, PageBuf, PageNo, zeroed_page};
 use super::{FileKind, PageStore, out_of_range};
 use crate::Result;
 
+/// The most pages a memory store holds per file (2^24: 256 GiB): a write
+/// or truncate beyond is a "full" error, not an allocation that aborts.
+pub const MAX_MEMORY_PAGES: u32 = 1 << 24;
+
 /// Pages in memory; see the module documentation.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
@@ -34,6 +38,21 @@ impl MemoryStore {
     }
 }
 
+impl MemoryStore {
+    fn check_size(&self, file: FileKind, pages: u32, op: &str) -> Result<()> {
+        if pages > MAX_MEMORY_PAGES {
+            return Err(crate::Error::new(
+                crate::ErrorKind::Full,
+                alloc::format!(
+                    "{op} {}: {pages} pages is more than a memory store holds ({MAX_MEMORY_PAGES})",
+                    self.names[file.index()]
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl PageStore for MemoryStore {
     fn name(&self, file: FileKind) -> &str {
         &self.names[file.index()]
@@ -50,6 +69,7 @@ impl PageStore for MemoryStore {
     }
 
     fn write_page(&mut self, file: FileKind, page: PageNo, buf: &[u8; PAGE_SIZE]) -> Result<()> {
+        self.check_size(file, page.saturating_add(1), "write page")?;
         let pages = &mut self.files[file.index()];
         let at = page as usize;
         if at >= pages.len() {
@@ -71,6 +91,7 @@ impl PageStore for MemoryStore {
     }
 
     fn truncate(&mut self, file: FileKind, pages: u32) -> Result<()> {
+        self.check_size(file, pages, "truncate")?;
         self.files[file.index()].resize_with(pages as usize, || None);
         Ok(())
     }
