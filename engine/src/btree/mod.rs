@@ -13,8 +13,8 @@
 //!
 //! Leaves hold keys and values; interior nodes hold separators and child
 //! pointers. Nodes are slotted pages ([`node`] draws the layout) with a
-//! 4-byte prefix hint per slot, so binary search mostly stays in the slot
-//! array. Separators are suffix-truncated: when a node splits, the
+//! 4-byte key hint per slot — the key bytes right after the prefix all keys
+//! of the node share — so binary search mostly stays in the slot array. Separators are suffix-truncated: when a node splits, the
 //! separator pushed up is the shortest prefix of the right half's first key
 //! that is still greater than the left half's last key, which keeps interior
 //! nodes wide and trees shallow.
@@ -63,7 +63,7 @@ use core::ops::Bound;
 use node::{LeafValue, Node};
 
 use crate::storage::page::{PAGE_SIZE, PageHeader, PageNo, PageType, set_page_no, zeroed_page};
-use crate::storage::pager::{PageRef, Pager};
+use crate::storage::pager::Pager;
 use crate::{Error, ErrorKind, Result, err};
 
 /// Longest key a tree accepts, in bytes.
@@ -163,25 +163,21 @@ impl BTree {
         Range::new(*self, lower, upper, reverse)
     }
 
-    fn node<'a>(&self, page: &'a PageRef, no: PageNo, usable: usize) -> Result<Node<'a>> {
+    fn node<'a>(&self, page: &'a [u8; PAGE_SIZE], no: PageNo, usable: usize) -> Result<Node<'a>> {
         Node::new(page, no, usable).map_err(|e| e.context(alloc::format!("btree {}", self.root)))
     }
 
     /// Descends to the leaf for `key`, filling `path`; returns the depth of
-    /// the leaf (entries used in `path`), its number and image.
-    fn descend(
-        &self,
-        pager: &mut Pager,
-        key: &[u8],
-        path: &mut Path,
-    ) -> Result<(usize, PageNo, PageRef)> {
+    /// the leaf (entries used in `path`) and its page number. Pages are
+    /// borrowed from the cache one at a time, not shared.
+    fn descend(&self, pager: &mut Pager, key: &[u8], path: &mut Path) -> Result<(usize, PageNo)> {
         let usable = usable(pager);
         let mut no = self.root;
         for (depth, slot) in path.iter_mut().enumerate() {
-            let page = pager.read(no)?;
-            let node = self.node(&page, no, usable)?;
+            let page = pager.page(no)?;
+            let node = self.node(page, no, usable)?;
             if node.leaf {
-                return Ok((depth, no, page));
+                return Ok((depth, no));
             }
             let idx = node.child_index(key)?;
             *slot = (no, idx);
@@ -195,6 +191,7 @@ impl BTree {
     }
 
     /// Looks `key` up and calls `f` with its value.
+    #[inline]
     pub fn get_with<R>(
         &self,
         pager: &mut Pager,
@@ -212,20 +209,22 @@ impl BTree {
         f: impl FnOnce(&[u8]) -> R,
     ) -> Result<Option<R>> {
         let mut path = [(0, 0); MAX_DEPTH];
-        let (_, no, page) = self.descend(pager, key, &mut path)?;
+        let (_, no) = self.descend(pager, key, &mut path)?;
         let usable = usable(pager);
-        let node = self.node(&page, no, usable)?;
-        let Ok(i) = node.search(key)? else {
-            return Ok(None);
-        };
-        match node.value(i)? {
-            LeafValue::Inline(v) => Ok(Some(f(v))),
-            LeafValue::Overflow { len, first } => {
-                let mut buf = Vec::new();
-                overflow::read_chain(pager, usable, first, len, &mut buf)?;
-                Ok(Some(f(&buf)))
+        let (len, first) = {
+            let page = pager.page(no)?;
+            let node = self.node(page, no, usable)?;
+            let Ok(i) = node.search(key)? else {
+                return Ok(None);
+            };
+            match node.value(i)? {
+                LeafValue::Inline(v) => return Ok(Some(f(v))),
+                LeafValue::Overflow { len, first } => (len, first),
             }
-        }
+        };
+        let mut buf = Vec::new();
+        overflow::read_chain(pager, usable, first, len, &mut buf)?;
+        Ok(Some(f(&buf)))
     }
 
     /// The value stored under `key`, copied.
@@ -269,47 +268,55 @@ impl BTree {
         }
         let usable = usable(pager);
         let mut path = [(0, 0); MAX_DEPTH];
-        let (depth, leaf, page) = self.descend(pager, key, &mut path)?;
-        let node = self.node(&page, leaf, usable)?;
-        let found = node.search(key)?;
-
-        let mut head = [0u8; 10];
-        let chain: [u8; 4];
+        let (depth, leaf) = self.descend(pager, key, &mut path)?;
         let inline = key.len() + 10 + value.len() <= MAX_INLINE_CELL;
-        let (pos, replaced) = match found {
-            Ok(i) => {
-                let old_len = node.cell_len(i)?;
-                let old_chain = match node.value(i)? {
-                    // Same-size inline value: overwrite in place.
-                    LeafValue::Inline(v) if inline && v.len() == value.len() => {
-                        let at = v.as_ptr() as usize - page.as_ptr() as usize;
-                        drop(page);
-                        pager.write(leaf)?[at..at + value.len()].copy_from_slice(value);
-                        return Ok(true);
+        let mut head = [0u8; 10];
+        let head_len = varint_into(&mut head, ((value.len() as u64) << 1) | u64::from(!inline));
+        // The leaf changes whatever happens next, so it is taken writable
+        // straight away: one cache lookup for both the search and the
+        // change.
+        let (pos, replaced, old_chain) = {
+            let page = pager.write(leaf)?;
+            let node = self.node(page, leaf, usable)?;
+            match node.search(key)? {
+                Ok(i) => {
+                    let old_len = node.cell_len(i)?;
+                    match node.value(i)? {
+                        // Same-size inline value: overwrite in place.
+                        LeafValue::Inline(v) if inline && v.len() == value.len() => {
+                            let at = v.as_ptr() as usize - page.as_ptr() as usize;
+                            page[at..at + value.len()].copy_from_slice(value);
+                            return Ok(true);
+                        }
+                        LeafValue::Inline(_) => {
+                            node::remove_cell(page, i, old_len);
+                            (i, true, None)
+                        }
+                        LeafValue::Overflow { len, first } => {
+                            node::remove_cell(page, i, old_len);
+                            (i, true, Some((first, len)))
+                        }
                     }
-                    LeafValue::Inline(_) => None,
-                    LeafValue::Overflow { len, first } => Some((first, len)),
-                };
-                drop(page);
-                if let Some((first, len)) = old_chain {
-                    overflow::free_chain(pager, usable, first, len)?;
                 }
-                node::remove_cell(pager.write(leaf)?, i, old_len);
-                (i, true)
-            }
-            Err(i) => {
-                drop(page);
-                (i, false)
+                Err(i) => {
+                    if inline
+                        && node::insert_cell(page, usable, i, key, &[&head[..head_len], value])
+                    {
+                        return Ok(false);
+                    }
+                    (i, false, None)
+                }
             }
         };
+        if let Some((first, len)) = old_chain {
+            overflow::free_chain(pager, usable, first, len)?;
+        }
+        let chain: [u8; 4];
         let rest: [&[u8]; 2] = if inline {
-            let n = varint_into(&mut head, (value.len() as u64) << 1);
-            [&head[..n], value]
+            [&head[..head_len], value]
         } else {
-            let first = overflow::write_chain(pager, usable, value)?;
-            chain = first.to_le_bytes();
-            let n = varint_into(&mut head, ((value.len() as u64) << 1) | 1);
-            [&head[..n], &chain]
+            chain = overflow::write_chain(pager, usable, value)?.to_le_bytes();
+            [&head[..head_len], &chain]
         };
         if !node::insert_cell(pager.write(leaf)?, usable, pos, key, &rest) {
             let mut cell = Vec::with_capacity(key.len() + rest[0].len() + rest[1].len());
@@ -498,8 +505,9 @@ impl BTree {
         }
         let usable = usable(pager);
         let mut path = [(0, 0); MAX_DEPTH];
-        let (depth, leaf, page) = self.descend(pager, key, &mut path)?;
-        let node = self.node(&page, leaf, usable)?;
+        let (depth, leaf) = self.descend(pager, key, &mut path)?;
+        let page = pager.page(leaf)?;
+        let node = self.node(page, leaf, usable)?;
         let Ok(i) = node.search(key)? else {
             return Ok(false);
         };
@@ -508,7 +516,6 @@ impl BTree {
             LeafValue::Inline(_) => None,
         };
         let len = node.cell_len(i)?;
-        drop(page);
         if let Some((first, len)) = chain {
             overflow::free_chain(pager, usable, first, len)?;
         }
@@ -690,6 +697,7 @@ impl BTree {
             stats.pages.push(no);
             let image = pager.read(no)?;
             let n = self.node(&image, no, usable)?;
+            n.check_hints()?;
             let mut prev: Option<&[u8]> = lo.as_deref();
             for i in 0..n.n {
                 let k = n.key(i)?;
