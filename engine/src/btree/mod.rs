@@ -168,20 +168,29 @@ impl BTree {
     }
 
     /// Descends to the leaf for `key`, filling `path`; returns the depth of
-    /// the leaf (entries used in `path`) and its page number. Pages are
-    /// borrowed from the cache one at a time, not shared.
-    fn descend(&self, pager: &mut Pager, key: &[u8], path: &mut Path) -> Result<(usize, PageNo)> {
+    /// the leaf (entries used in `path`), its page number, and how many
+    /// leading bytes `key` shares with every key of the leaf (see
+    /// [`Node::descend`]). Pages are borrowed from the cache one at a
+    /// time, not shared.
+    fn descend(
+        &self,
+        pager: &mut Pager,
+        key: &[u8],
+        path: &mut Path,
+    ) -> Result<(usize, PageNo, usize)> {
         let usable = usable(pager);
         let mut no = self.root;
+        let mut shared = 0;
         for (depth, slot) in path.iter_mut().enumerate() {
             let page = pager.page(no)?;
             let node = self.node(page, no, usable)?;
             if node.leaf {
-                return Ok((depth, no));
+                return Ok((depth, no, shared));
             }
-            let idx = node.child_index(key)?;
+            let (idx, child, below) = node.descend(key, shared)?;
             *slot = (no, idx);
-            no = node.child(idx)?;
+            no = child;
+            shared = below;
         }
         Err(err!(
             Corrupt,
@@ -209,12 +218,12 @@ impl BTree {
         f: impl FnOnce(&[u8]) -> R,
     ) -> Result<Option<R>> {
         let mut path = [(0, 0); MAX_DEPTH];
-        let (_, no) = self.descend(pager, key, &mut path)?;
+        let (_, no, shared) = self.descend(pager, key, &mut path)?;
         let usable = usable(pager);
         let (len, first) = {
             let page = pager.page(no)?;
             let node = self.node(page, no, usable)?;
-            let Ok(i) = node.search(key)? else {
+            let (i, true, _) = node.locate(key, shared, false)? else {
                 return Ok(None);
             };
             match node.value(i)? {
@@ -235,11 +244,29 @@ impl BTree {
     /// Stores `value` under `key`, replacing any previous value. Returns
     /// whether a value was replaced. Needs an open transaction.
     pub fn insert(&self, pager: &mut Pager, key: &[u8], value: &[u8]) -> Result<bool> {
-        self.insert_inner(pager, key, value)
+        self.insert_inner(pager, key, value, true)
             .map_err(|e| in_file(pager, e))
     }
 
-    fn insert_inner(&self, pager: &mut Pager, key: &[u8], value: &[u8]) -> Result<bool> {
+    /// Stores `value` under `key` unless the key is already there. Returns
+    /// whether it stored it; when it did not, nothing was written (a caller
+    /// can report a duplicate key without undoing anything). One descent
+    /// where a lookup followed by [`BTree::insert`] takes two.
+    pub fn insert_new(&self, pager: &mut Pager, key: &[u8], value: &[u8]) -> Result<bool> {
+        self.insert_inner(pager, key, value, false)
+            .map(|replaced| !replaced)
+            .map_err(|e| in_file(pager, e))
+    }
+
+    /// Inserts or (with `replace`) replaces; returns whether the key was
+    /// there.
+    fn insert_inner(
+        &self,
+        pager: &mut Pager,
+        key: &[u8],
+        value: &[u8],
+        replace: bool,
+    ) -> Result<bool> {
         if key.len() > MAX_KEY_LEN {
             return Err(Error::new(
                 ErrorKind::TooBig,
@@ -268,7 +295,13 @@ impl BTree {
         }
         let usable = usable(pager);
         let mut path = [(0, 0); MAX_DEPTH];
-        let (depth, leaf) = self.descend(pager, key, &mut path)?;
+        let (depth, leaf, shared) = self.descend(pager, key, &mut path)?;
+        if !replace {
+            let page = pager.page(leaf)?;
+            if self.node(page, leaf, usable)?.locate(key, shared, false)?.1 {
+                return Ok(true);
+            }
+        }
         let inline = key.len() + 10 + value.len() <= MAX_INLINE_CELL;
         let mut head = [0u8; 10];
         let head_len = varint_into(&mut head, ((value.len() as u64) << 1) | u64::from(!inline));
@@ -278,7 +311,8 @@ impl BTree {
         let (pos, replaced, old_chain) = {
             let page = pager.write(leaf)?;
             let node = self.node(page, leaf, usable)?;
-            match node.search(key)? {
+            let (i, found, shares) = node.locate(key, shared, false)?;
+            match if found { Ok(i) } else { Err(i) } {
                 Ok(i) => {
                     let old_len = node.cell_len(i)?;
                     match node.value(i)? {
@@ -299,9 +333,8 @@ impl BTree {
                     }
                 }
                 Err(i) => {
-                    if inline
-                        && node::insert_cell(page, usable, i, key, &[&head[..head_len], value])
-                    {
+                    let cell = [&head[..head_len], value];
+                    if inline && node::insert_cell_sharing(page, usable, i, key, &cell, shares) {
                         return Ok(false);
                     }
                     (i, false, None)
@@ -505,10 +538,10 @@ impl BTree {
         }
         let usable = usable(pager);
         let mut path = [(0, 0); MAX_DEPTH];
-        let (depth, leaf) = self.descend(pager, key, &mut path)?;
+        let (depth, leaf, shared) = self.descend(pager, key, &mut path)?;
         let page = pager.page(leaf)?;
         let node = self.node(page, leaf, usable)?;
-        let Ok(i) = node.search(key)? else {
+        let (i, true, _) = node.locate(key, shared, false)? else {
             return Ok(false);
         };
         let chain = match node.value(i)? {

@@ -388,35 +388,54 @@ impl<'a> Node<'a> {
     /// Leaf search: `Ok(i)` if slot `i` holds `key`, `Err(i)` where it
     /// would be inserted.
     pub fn search(&self, key: &[u8]) -> Result<core::result::Result<usize, usize>> {
-        if self.n == 0 {
-            return Ok(Err(0));
-        }
-        let Some(rest) = key.get(self.plen..) else {
-            return Ok(Err(self.outside(key)?));
-        };
-        let (i, found) = self.bisect(rest, false)?;
-        // The slot the search ended on is the cell a lookup reads next, so
-        // checking the prefix there costs no extra cache miss.
-        if !self.has_prefix(i.min(self.n - 1), key)? {
-            return Ok(Err(self.outside(key)?));
-        }
+        let (i, found, _) = self.locate(key, 0, false)?;
         Ok(if found { Ok(i) } else { Err(i) })
     }
 
     /// Interior search: the index of the child to follow for `key` (the
     /// first separator greater than `key`; `n` for the right-most child).
     pub fn child_index(&self, key: &[u8]) -> Result<usize> {
+        Ok(self.locate(key, 0, true)?.0)
+    }
+
+    /// The search behind [`Node::search`] (`upper` false) and
+    /// [`Node::child_index`] (`upper` true), for a key known to share its
+    /// first `shared` bytes with every key of the node (see
+    /// [`Node::descend`]). Returns the position, whether the key is there,
+    /// and whether it shares the node's prefix.
+    pub fn locate(&self, key: &[u8], shared: usize, upper: bool) -> Result<(usize, bool, bool)> {
         if self.n == 0 {
-            return Ok(0);
+            return Ok((0, false, false));
         }
         let Some(rest) = key.get(self.plen..) else {
-            return self.outside(key);
+            return Ok((self.outside(key)?, false, false));
         };
-        let (i, _) = self.bisect(rest, true)?;
-        if !self.has_prefix(i.min(self.n - 1), key)? {
-            return self.outside(key);
+        let (i, found) = self.bisect(rest, upper)?;
+        // What the parent's separators prove costs nothing; otherwise the
+        // slot the search ended on is checked — for a lookup that is the
+        // cell it reads next anyway.
+        if self.plen > shared && !self.has_prefix(i.min(self.n - 1), key)? {
+            return Ok((self.outside(key)?, false, false));
         }
-        Ok(i)
+        Ok((i, found, true))
+    }
+
+    /// One step of a descent through an interior node for a key sharing
+    /// `shared` bytes with all its keys: the child index, the child, and
+    /// how many bytes the key shares with every key of the child. The
+    /// child's keys lie between the separators on either side of it, so
+    /// they share what those two separators share (and at least what this
+    /// node's keys share, at the ends).
+    #[inline]
+    pub fn descend(&self, key: &[u8], shared: usize) -> Result<(usize, PageNo, usize)> {
+        let idx = self.locate(key, shared, true)?.0;
+        let child = self.child(idx)?;
+        let below = if idx > 0 && idx < self.n {
+            common_prefix(self.key(idx - 1)?, self.key(idx)?).max(shared)
+        } else {
+            shared
+        };
+        Ok((idx, child, below))
     }
 
     /// Checks that every key shares the node's prefix and that every hint
@@ -519,6 +538,19 @@ pub(crate) fn insert_cell(
     key: &[u8],
     rest: &[&[u8]],
 ) -> bool {
+    insert_cell_sharing(page, usable, i, key, rest, false)
+}
+
+/// [`insert_cell`] for a key the caller's search found to share the node's
+/// prefix (`shares`), which saves reading another cell to check it.
+pub(crate) fn insert_cell_sharing(
+    page: &mut [u8; PAGE_SIZE],
+    usable: usize,
+    i: usize,
+    key: &[u8],
+    rest: &[&[u8]],
+    shares: bool,
+) -> bool {
     let n = page.count() as usize;
     let size = key.len() + rest.iter().map(|r| r.len()).sum::<usize>();
     let mut start = get_u16(page, OFF_CONTENT_START) as usize;
@@ -536,7 +568,7 @@ pub(crate) fn insert_cell(
         // Any prefix of the only key is shared; later inserts shorten it.
         p = key.len();
         put_u16(page, OFF_PREFIX, p as u16);
-    } else {
+    } else if !(shares && key.len() >= p) {
         let k0 = raw_key(page, 0);
         let prefix = k0.get(..p).unwrap_or(k0);
         if key.get(..p) != Some(prefix) {
@@ -624,8 +656,9 @@ pub(crate) fn defragment(page: &mut [u8; PAGE_SIZE], usable: usize) {
     put_u16(page, OFF_FRAG, 0);
 }
 
-/// Builds node `no` from scratch in `page` from `cells` (each the full cell
-/// bytes and its key length). The caller guarantees they fit.
+/// Builds node `no` from scratch in `page`, which must be zeroed (a fresh
+/// page), from `cells` (each the full cell bytes and its key length). The
+/// caller guarantees they fit.
 pub(crate) fn build_node(
     page: &mut [u8; PAGE_SIZE],
     no: PageNo,
@@ -634,7 +667,6 @@ pub(crate) fn build_node(
     cells: &[(&[u8], usize)],
     rightmost: PageNo,
 ) {
-    page.fill(0);
     init_node(page, no, leaf, usable);
     // Cells are in key order, so what the first and last keys share, all do.
     let p = match (cells.first(), cells.last()) {
