@@ -58,6 +58,9 @@ pub(crate) struct State {
     /// Running triggers, innermost last: the NEW/OLD scope and row its
     /// statements see.
     triggers: Vec<(Scope, Tuple)>,
+    /// Moves on every change to the schemas, so a prepared statement knows
+    /// whether the plan it kept is still good.
+    schema_gen: u64,
 }
 
 impl core::fmt::Debug for State {
@@ -138,6 +141,7 @@ impl Database {
                 total_changes: 0,
                 foreign_keys: false,
                 triggers: Vec::new(),
+                schema_gen: 0,
             }),
             interrupt: AtomicBool::new(false),
         })
@@ -186,7 +190,8 @@ impl Database {
             db: self,
             parsed,
             sql: sql.to_string(),
-            names,
+            names: names.into(),
+            plan: None,
         })
     }
 
@@ -322,7 +327,10 @@ pub struct Statement<'db> {
     db: &'db Database,
     parsed: ast::Parsed,
     sql: String,
-    names: Vec<String>,
+    names: Arc<[String]>,
+    /// A SELECT's plan, kept from its last run when it can run again (see
+    /// `Op::reusable`), with the schema generation it was made under.
+    plan: Option<(u64, Planned)>,
 }
 
 impl core::fmt::Debug for Statement<'_> {
@@ -345,25 +353,34 @@ impl<'db> Statement<'db> {
         let params = params.values();
         let mut st = lock(&self.db.state);
         self.db.interrupt.store(false, AtomicOrdering::Relaxed);
-        let out = run(
-            &mut st,
-            &self.parsed,
-            &self.sql,
-            &params,
-            &self.db.interrupt,
-        )?;
-        let mut planned = out.rows;
+        let generation = st.schema_gen;
+        let mut planned = match self.plan.take() {
+            // Planning costs more than a point lookup runs.
+            Some((g, p)) if g == generation => Some(p),
+            _ => {
+                run(
+                    &mut st,
+                    &self.parsed,
+                    &self.sql,
+                    &params,
+                    &self.db.interrupt,
+                )?
+                .rows
+            }
+        };
         if let Some(p) = &mut planned {
             let mut cx = st.cx(&params, &self.db.interrupt);
             p.op.rewind(&mut cx)?;
         }
+        let keep = matches!(self.parsed.stmt, Stmt::Select(_));
         Ok(Rows {
             guard: st,
             planned,
             params,
             interrupt: &self.db.interrupt,
             current: None,
-            names: &self.names,
+            names: self.names.clone(),
+            keep: keep.then_some((&mut self.plan, generation)),
         })
     }
 
@@ -395,7 +412,28 @@ pub struct Rows<'s> {
     params: Vec<Value>,
     interrupt: &'s AtomicBool,
     current: Option<Row>,
-    names: &'s [String],
+    names: Arc<[String]>,
+    /// Where the statement keeps its plan for the next run, and the schema
+    /// generation it was made under (SELECTs only).
+    keep: Option<(&'s mut Option<(u64, Planned)>, u64)>,
+}
+
+impl Rows<'_> {
+    /// Hands a reusable plan back to its statement.
+    fn finish(&mut self) {
+        if let Some(p) = self.planned.take()
+            && let Some((slot, generation)) = &mut self.keep
+            && p.op.reusable()
+        {
+            **slot = Some((*generation, p));
+        }
+    }
+}
+
+impl Drop for Rows<'_> {
+    fn drop(&mut self) {
+        self.finish();
+    }
 }
 
 impl core::fmt::Debug for Rows<'_> {
@@ -408,7 +446,7 @@ impl core::fmt::Debug for Rows<'_> {
 #[derive(Debug)]
 pub struct Row {
     values: Vec<Value>,
-    names: Vec<String>,
+    names: Arc<[String]>,
 }
 
 impl Rows<'_> {
@@ -420,19 +458,16 @@ impl Rows<'_> {
         };
         let st = &mut *self.guard;
         let mut cx = st.cx(&self.params, self.interrupt);
-        let r = p.op.next(&mut cx);
-        match r? {
-            Some(values) => {
-                self.current = Some(Row {
-                    values,
-                    names: self.names.to_vec(),
-                });
-                Ok(self.current.as_ref())
-            }
-            None => {
-                self.planned = None;
-                Ok(None)
-            }
+        // One row, refilled: its values' buffers serve every row.
+        let row = self.current.get_or_insert_with(|| Row {
+            values: Vec::new(),
+            names: self.names.clone(),
+        });
+        if p.op.next_into(&mut cx, &mut row.values)? {
+            Ok(self.current.as_ref())
+        } else {
+            self.finish();
+            Ok(None)
         }
     }
 }
@@ -656,6 +691,7 @@ impl State {
     }
 
     fn reload_schema(&mut self) -> Result<()> {
+        self.schema_gen += 1;
         self.schema = load_schema(&mut self.main, Store::Main)?;
         self.temp_schema = load_schema(&mut self.temp, Store::Temp)?;
         Ok(())
@@ -824,6 +860,9 @@ fn run(
         other => {
             let localized = localize(st, other)?;
             let other = localized.as_ref().unwrap_or(other);
+            if st.in_txn() && lone_insert(st, other) {
+                return run_lone(st, other, text, params, interrupt);
+            }
             let sp = st.begin_stmt()?;
             let r = run_write(st, other, text, params, interrupt);
             match r {
@@ -866,6 +905,85 @@ fn run(
                 }
             }
         }
+    }
+}
+
+/// A single-row INSERT into a table without triggers, foreign keys to
+/// check, AUTOINCREMENT, upsert or RETURNING, whose conflict mode undoes
+/// nothing but the row: `Writer::insert` checks every constraint before its
+/// first write, so such a statement either fails having written nothing or
+/// succeeds, and needs no savepoint of its own. (A savepoint makes the
+/// statement's first write of every page copy it, which in a bulk load
+/// inside one transaction is a 16 KiB copy per row.)
+fn lone_insert(st: &State, stmt: &Stmt) -> bool {
+    let Stmt::Insert(ins) = stmt else {
+        return false;
+    };
+    let single = match &ins.source {
+        ast::InsertSource::DefaultValues => true,
+        ast::InsertSource::Select(sel) => lone_values(ins, sel).is_some(),
+    };
+    if !single
+        || !ins.upsert.is_empty()
+        || !ins.returning.is_empty()
+        || !matches!(
+            ins.or,
+            None | Some(Conflict::Abort | Conflict::Fail | Conflict::Ignore)
+        )
+        || !matches!(view_target(st, &ins.table), Ok(None))
+    {
+        return false;
+    }
+    let Ok(table) = target_table(st, &ins.table) else {
+        return false;
+    };
+    let checks_fks = st.foreign_keys && !table.foreign_keys.is_empty();
+    !(table.autoincrement || checks_fks || has_triggers(st, &table))
+}
+
+/// Runs a [`lone_insert`] inside the open transaction without a savepoint.
+fn run_lone(
+    st: &mut State,
+    stmt: &Stmt,
+    text: &str,
+    params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<Outcome> {
+    let before = (st.main.change_seq(), st.temp.change_seq());
+    let r = run_write(st, stmt, text, params, interrupt);
+    if r.is_err() && (st.main.change_seq(), st.temp.change_seq()) != before {
+        // It failed after writing, which only I/O or corruption errors do.
+        // With no savepoint to return to, the transaction goes, as SQLite
+        // rolls back a transaction after such errors.
+        st.main.rollback()?;
+        st.temp.rollback()?;
+        st.explicit = false;
+        st.savepoints.clear();
+        st.reload_schema()?;
+    }
+    r
+}
+
+/// Whether triggers (TEMP or not) are defined on `table`.
+fn has_triggers(st: &State, table: &Table) -> bool {
+    !st.temp_schema.triggers_of(&table.name).is_empty()
+        || (table.store == Store::Main && !st.schema.triggers_of(&table.name).is_empty())
+}
+
+/// The expressions of an INSERT's source when it is one row of VALUES
+/// with nothing around it (evaluated directly, without planning a query).
+fn lone_values<'a>(ins: &ast::Insert, sel: &'a ast::Select) -> Option<&'a [Expr]> {
+    if ins.with.is_some()
+        || sel.with.is_some()
+        || !sel.order_by.is_empty()
+        || sel.limit.is_some()
+        || sel.offset.is_some()
+    {
+        return None;
+    }
+    match &sel.body {
+        ast::SelectBody::Values(rows) if rows.len() == 1 => Some(&rows[0]),
+        _ => None,
     }
 }
 
@@ -1088,6 +1206,7 @@ fn create_schema(st: &mut State, name: &str, if_not_exists: bool) -> Result<()> 
         0,
         "",
     )?;
+    st.schema_gen += 1;
     st.schema.named.insert(k);
     Ok(())
 }
@@ -1133,6 +1252,7 @@ fn drop_schema(st: &mut State, name: &str, if_exists: bool, cascade: bool) -> Re
         drop_object(st, ast::ObjectKind::Table, true, &qn(&t))?;
     }
     catalog_delete(st, Store::Main, &format!("\u{2}schema:{k}"))?;
+    st.schema_gen += 1;
     st.schema.named.remove(&k);
     Ok(())
 }
@@ -1154,6 +1274,7 @@ fn schema_of(st: &State, store: Store) -> &Schema {
 }
 
 fn schema_mut(st: &mut State, store: Store) -> &mut Schema {
+    st.schema_gen += 1;
     match store {
         Store::Main => &mut st.schema,
         Store::Temp => &mut st.temp_schema,
@@ -2038,7 +2159,17 @@ impl Writer<'_> {
             vals[a] = Value::Integer(rowid);
         }
         let key = rowid_key(rowid);
-        if tree.get(cx.pager(t.store), &key)?.is_some() {
+        let rowid_taken = || {
+            let col = t
+                .rowid_alias
+                .map_or("rowid".to_string(), |a| t.columns[a].name.clone());
+            err!(Constraint, "UNIQUE constraint failed: {}.{col}", t.name)
+        };
+        // With no unique index to check in between, the rowid check rides
+        // on the insert itself (one descent instead of two) — except for
+        // REPLACE, which must first remove the row it collides with.
+        let fused = conflict != Conflict::Replace && self.indexes.iter().all(|ix| !ix.unique);
+        if !fused && tree.get(cx.pager(t.store), &key)?.is_some() {
             match conflict {
                 Conflict::Ignore => return Ok(None),
                 Conflict::Replace => {
@@ -2046,16 +2177,7 @@ impl Writer<'_> {
                         self.delete_row(cx, rowid, &old)?;
                     }
                 }
-                _ => {
-                    let col = t
-                        .rowid_alias
-                        .map_or("rowid".to_string(), |a| t.columns[a].name.clone());
-                    return Err(err!(
-                        Constraint,
-                        "UNIQUE constraint failed: {}.{col}",
-                        t.name
-                    ));
-                }
+                _ => return Err(rowid_taken()),
             }
         }
         for ix in self.indexes {
@@ -2077,6 +2199,24 @@ impl Writer<'_> {
                 }
             }
         }
+        // Index keys are made, and their size checked, before the first
+        // write: a failing row then fails without having written anything
+        // (which `lone_insert` relies on).
+        let mut keys = Vec::with_capacity(self.indexes.len());
+        for ix in self.indexes {
+            let vk = self.index_values(ix, &vals);
+            let k = index_key(ix, &vk, Some(rowid));
+            if k.len() > crate::btree::MAX_KEY_LEN {
+                return Err(err!(
+                    TooBig,
+                    "insert into index {}: key of {} bytes (at most {})",
+                    ix.name,
+                    k.len(),
+                    crate::btree::MAX_KEY_LEN
+                ));
+            }
+            keys.push(k);
+        }
         let mut rec = Vec::new();
         let refs: Vec<ValueRef<'_>> = vals
             .iter()
@@ -2090,11 +2230,18 @@ impl Writer<'_> {
             })
             .collect();
         encode_record(&mut rec, &refs);
-        tree.insert(cx.pager(t.store), &key, &rec)?;
-        for ix in self.indexes {
-            let vk = self.index_values(ix, &vals);
-            let k = index_key(ix, &vk, Some(rowid));
-            BTree::open(ix.root).insert(cx.pager(ix.store), &k, &[])?;
+        if fused {
+            if !tree.insert_new(cx.pager(t.store), &key, &rec)? {
+                return match conflict {
+                    Conflict::Ignore => Ok(None),
+                    _ => Err(rowid_taken()),
+                };
+            }
+        } else {
+            tree.insert(cx.pager(t.store), &key, &rec)?;
+        }
+        for (ix, k) in self.indexes.iter().zip(&keys) {
+            BTree::open(ix.root).insert(cx.pager(ix.store), k, &[])?;
         }
         Ok(Some(rowid))
     }
@@ -2539,7 +2686,20 @@ fn insert(
             None => None,
         });
     }
+    let mut lone = match &ins.source {
+        ast::InsertSource::Select(sel) => match lone_values(ins, sel) {
+            Some(exprs) => Some(
+                exprs
+                    .iter()
+                    .map(|e| b.bind(e))
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+            None => None,
+        },
+        ast::InsertSource::DefaultValues => None,
+    };
     let source = match &ins.source {
+        _ if lone.is_some() => None,
         ast::InsertSource::Select(sel) => {
             b.scopes.pop();
             let p = match (&ins.with, &sel.with) {
@@ -2561,6 +2721,23 @@ fn insert(
     {
         let mut cx = st.cx(params, interrupt);
         match source {
+            _ if lone.is_some() => {
+                let exprs = lone.as_deref_mut().unwrap_or_default();
+                if exprs.len() != targets.len() {
+                    return Err(err!(
+                        InvalidArgument,
+                        "table {} has {} columns but {} values were supplied",
+                        table.name,
+                        targets.len(),
+                        exprs.len()
+                    ));
+                }
+                let mut r = Vec::with_capacity(exprs.len());
+                for e in exprs.iter_mut() {
+                    r.push(e.eval(&mut cx, &[])?);
+                }
+                rows.push(r);
+            }
             Some(mut p) => {
                 if p.names.len() != targets.len() {
                     return Err(err!(
@@ -2587,6 +2764,11 @@ fn insert(
     };
     let mut changes = 0u64;
     let mut out_rows = Vec::new();
+    // What only triggers, foreign keys and RETURNING need is skipped for
+    // the rest (a plain insert does not read back the row it wrote).
+    let triggers = has_triggers(st, &table);
+    let needs_row =
+        triggers || !ret.is_empty() || (st.foreign_keys && !table.foreign_keys.is_empty());
     let mut seq = schema_of(st, store)
         .sequences
         .get(&catalog::key(&table.name))
@@ -2632,19 +2814,23 @@ fn insert(
                 }
             },
         };
-        let mut new_row = vals.clone();
-        new_row.push(rowid.map_or(Value::Integer(-1), Value::Integer));
-        if fire(
-            st,
-            &table,
-            Event::Insert,
-            ast::TriggerTime::Before,
-            None,
-            Some(&new_row),
-            &[],
-            params,
-            interrupt,
-        )? == Fired::Ignore
+        let mut new_row = Vec::new();
+        if triggers {
+            new_row.clone_from(&vals);
+            new_row.push(rowid.map_or(Value::Integer(-1), Value::Integer));
+        }
+        if triggers
+            && fire(
+                st,
+                &table,
+                Event::Insert,
+                ast::TriggerTime::Before,
+                None,
+                Some(&new_row),
+                &[],
+                params,
+                interrupt,
+            )? == Fired::Ignore
         {
             continue;
         }
@@ -2717,7 +2903,11 @@ fn insert(
             let r = w.insert(&mut cx, vals, rowid, conflict)?;
             match r {
                 Some(r) => {
-                    let row = w.read_row(&mut cx, r)?.unwrap_or_default();
+                    let row = if needs_row {
+                        w.read_row(&mut cx, r)?.unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    };
                     if !ret.is_empty() {
                         let mut o = Vec::new();
                         for e in ret.iter_mut() {
@@ -2741,6 +2931,9 @@ fn insert(
                 schema_mut(st, store)
                     .sequences
                     .insert(catalog::key(&table.name), r);
+            }
+            if !needs_row {
+                continue;
             }
             fk_child_check(st, &table, &row, params, interrupt)?;
             fire(

@@ -113,23 +113,19 @@ pub(crate) fn decode_row(
         .map_err(|e| e.context(format!("read row {rowid} of table {}", table.name)))?;
     let n = table.columns.len();
     for (i, slot) in out.iter_mut().enumerate().take(n) {
-        *slot = if Some(i) == table.rowid_alias {
-            Value::Integer(rowid)
+        if Some(i) == table.rowid_alias {
+            *slot = Value::Integer(rowid);
         } else if i < rec.len() {
-            let v = rec.get(i)?.to_owned();
-            if v.is_null() {
-                // A column added by ALTER TABLE after the row was written
-                // is stored as NULL; rows written later hold the value.
-                v
-            } else {
-                v
-            }
+            // Over the previous row's value: a scan reuses its text and blob
+            // buffers instead of allocating for every row.
+            slot.set_ref(rec.get(i)?);
         } else {
-            match &table.columns[i].default {
+            // A column added by ALTER TABLE after the row was written.
+            *slot = match &table.columns[i].default {
                 Some(crate::sql::ast::Expr::Literal(l)) => literal_value(l),
                 _ => Value::Null,
-            }
-        };
+            };
+        }
     }
     if let Some(slot) = out.get_mut(n) {
         *slot = Value::Integer(rowid);
@@ -692,6 +688,26 @@ pub(crate) trait Op: core::fmt::Debug + Send {
     fn next(&mut self, cx: &mut Cx) -> Result<Option<Tuple>>;
     /// One line per operator for EXPLAIN, children indented.
     fn explain(&self, depth: usize, out: &mut Vec<String>);
+    /// Like `next`, into a row the caller keeps: operators that hold their
+    /// current row (the join loop, projections) copy it over the previous
+    /// one, reusing its allocations, instead of allocating a row per row.
+    fn next_into(&mut self, cx: &mut Cx, out: &mut Tuple) -> Result<bool> {
+        match self.next(cx)? {
+            Some(r) => {
+                *out = r;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+    /// Whether the operator can run again after `rewind` — with other
+    /// parameters, after other statements changed the tables — exactly as
+    /// a freshly planned one would: it caches no subquery results, hash
+    /// tables or materialized rows across runs. A prepared statement keeps
+    /// such a plan instead of planning every execution.
+    fn reusable(&self) -> bool {
+        false
+    }
     /// For the planner: the aggregates an Aggregate (or a filter over one)
     /// appends to its rows.
     fn agg_count(&self) -> Option<usize> {
@@ -802,6 +818,17 @@ impl Op for Filter {
         }
         Ok(None)
     }
+    fn next_into(&mut self, cx: &mut Cx, out: &mut Tuple) -> Result<bool> {
+        while self.input.next_into(cx, out)? {
+            if self.pred.test(cx, out)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+    fn reusable(&self) -> bool {
+        self.input.reusable() && self.pred.reusable()
+    }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         line(out, depth, "FILTER".into());
         self.input.explain(depth + 1, out);
@@ -812,6 +839,35 @@ impl Op for Filter {
 pub(crate) struct Project {
     pub input: Box<dyn Op>,
     pub exprs: Vec<BExpr>,
+    /// The input row, kept between rows for its allocations.
+    buf: Tuple,
+}
+
+impl Project {
+    pub fn new(input: Box<dyn Op>, exprs: Vec<BExpr>) -> Project {
+        Project {
+            input,
+            exprs,
+            buf: Vec::new(),
+        }
+    }
+}
+
+/// Evaluates `exprs` over `row` into `out`, copying plain columns over the
+/// previous values so their text and blob buffers are reused.
+fn project_into(cx: &mut Cx, exprs: &mut [BExpr], row: &[Value], out: &mut Tuple) -> Result<()> {
+    out.truncate(exprs.len());
+    out.resize(exprs.len(), Value::Null);
+    for (o, e) in out.iter_mut().zip(exprs.iter_mut()) {
+        match e {
+            BExpr::Col(i) => match row.get(*i) {
+                Some(v) => o.clone_from(v),
+                None => *o = Value::Null,
+            },
+            e => *o = e.eval(cx, row)?,
+        }
+    }
+    Ok(())
 }
 
 impl Op for Project {
@@ -827,6 +883,16 @@ impl Op for Project {
             out.push(e.eval(cx, &r)?);
         }
         Ok(Some(out))
+    }
+    fn next_into(&mut self, cx: &mut Cx, out: &mut Tuple) -> Result<bool> {
+        if !self.input.next_into(cx, &mut self.buf)? {
+            return Ok(false);
+        }
+        project_into(cx, &mut self.exprs, &self.buf, out)?;
+        Ok(true)
+    }
+    fn reusable(&self) -> bool {
+        self.input.reusable() && self.exprs.iter().all(BExpr::reusable)
     }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         line(out, depth, format!("PROJECT {} columns", self.exprs.len()));
@@ -850,6 +916,14 @@ impl Op for Trim {
             r.truncate(self.n);
             r
         }))
+    }
+    fn next_into(&mut self, cx: &mut Cx, out: &mut Tuple) -> Result<bool> {
+        let on = self.input.next_into(cx, out)?;
+        out.truncate(self.n);
+        Ok(on)
+    }
+    fn reusable(&self) -> bool {
+        self.input.reusable()
     }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         self.input.explain(depth, out);
@@ -891,6 +965,9 @@ impl Op for Distinct {
             }
         }
         Ok(None)
+    }
+    fn reusable(&self) -> bool {
+        self.input.reusable()
     }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         line(out, depth, "DISTINCT".into());
@@ -956,6 +1033,9 @@ impl Op for Sort {
         }
         Ok(self.rows.pop_front())
     }
+    fn reusable(&self) -> bool {
+        self.input.reusable()
+    }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         line(out, depth, format!("SORT by {} keys", self.keys.len()));
         self.input.explain(depth + 1, out);
@@ -1006,6 +1086,24 @@ impl Op for Limit {
         }
         self.left -= 1;
         self.input.next(cx)
+    }
+    fn next_into(&mut self, cx: &mut Cx, out: &mut Tuple) -> Result<bool> {
+        while self.skip > 0 {
+            if !self.input.next_into(cx, out)? {
+                return Ok(false);
+            }
+            self.skip -= 1;
+        }
+        if self.left <= 0 {
+            return Ok(false);
+        }
+        self.left -= 1;
+        self.input.next_into(cx, out)
+    }
+    fn reusable(&self) -> bool {
+        self.input.reusable()
+            && self.limit.as_ref().is_none_or(BExpr::reusable)
+            && self.offset.as_ref().is_none_or(BExpr::reusable)
     }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         line(out, depth, "LIMIT".into());
@@ -1070,6 +1168,13 @@ impl Op for Aggregate {
     fn agg_count(&self) -> Option<usize> {
         Some(self.aggs.len())
     }
+    fn reusable(&self) -> bool {
+        self.input.reusable()
+            && self.group_by.iter().all(|(e, _)| e.reusable())
+            && self.aggs.iter().all(|a| {
+                a.args.iter().all(BExpr::reusable) && a.filter.as_ref().is_none_or(BExpr::reusable)
+            })
+    }
     fn rewind(&mut self, cx: &mut Cx) -> Result<()> {
         self.out.clear();
         self.loaded = false;
@@ -1080,8 +1185,10 @@ impl Op for Aggregate {
             self.loaded = true;
             let mut groups: BTreeMap<Vec<u8>, Group> = BTreeMap::new();
             let mut args = Vec::new();
-            while let Some(r) = self.input.next(cx)? {
-                let mut key = Vec::new();
+            let mut r = Vec::new();
+            let mut key = Vec::new();
+            while self.input.next_into(cx, &mut r)? {
+                key.clear();
                 for (g, coll) in self.group_by.iter_mut() {
                     let v = g.eval(cx, &r)?;
                     value_key(&mut key, &v, SortOrder::Asc, *coll);
@@ -1114,7 +1221,7 @@ impl Op for Aggregate {
                     }
                     group.accs[i].step(&args)?;
                 }
-                group.last = r;
+                group.last.clone_from(&r);
             }
             if groups.is_empty() && self.group_by.is_empty() {
                 let g = self.new_group(self.width)?;
@@ -1813,6 +1920,32 @@ impl Level {
     }
 }
 
+impl Level {
+    /// See [`Op::reusable`]: a table read by rowid, range, index or scan,
+    /// with no subqueries in its expressions (hash joins keep their table).
+    fn reusable(&self) -> bool {
+        let exprs_ok = match &self.access {
+            Access::Scan => true,
+            Access::RowidEq(e) => e.reusable(),
+            Access::RowidRange { lo, hi } => {
+                lo.as_ref().is_none_or(|(e, _)| e.reusable())
+                    && hi.as_ref().is_none_or(|(e, _)| e.reusable())
+            }
+            Access::Index { eq, lo, hi, .. } => {
+                eq.iter().all(|(e, _)| e.reusable())
+                    && lo.as_ref().is_none_or(|(e, _, _)| e.reusable())
+                    && hi.as_ref().is_none_or(|(e, _, _)| e.reusable())
+            }
+            Access::InList { list, .. } => list.iter().all(BExpr::reusable),
+            Access::Hash { .. } => false,
+        };
+        matches!(self.source, Source::Table(_))
+            && !self.stream
+            && exprs_ok
+            && self.filters.iter().all(BExpr::reusable)
+    }
+}
+
 fn index_col_name(index: &Index, i: usize) -> String {
     match index.columns.get(i) {
         Some(c) => format!("{}", c.expr),
@@ -1900,43 +2033,22 @@ pub(crate) struct JoinLoop {
 }
 
 impl JoinLoop {
-    pub fn new(levels: Vec<Level>, width: usize) -> JoinLoop {
-        JoinLoop {
-            levels,
-            width,
-            post: Vec::new(),
-            row: Vec::new(),
-            started: false,
-            depth: 0,
-            finished: false,
-        }
-    }
-}
-
-impl Op for JoinLoop {
-    fn rewind(&mut self, _: &mut Cx) -> Result<()> {
-        self.started = false;
-        self.finished = false;
-        self.row = alloc::vec![Value::Null; self.width];
-        Ok(())
-    }
-
-    fn next(&mut self, cx: &mut Cx) -> Result<Option<Tuple>> {
+    /// Moves `self.row` to the next combined row; false when done.
+    fn step(&mut self, cx: &mut Cx) -> Result<bool> {
         if self.finished {
-            return Ok(None);
+            return Ok(false);
         }
         let n = self.levels.len();
         if !self.started {
             self.started = true;
             if n == 0 {
                 self.finished = true;
-                let row = self.row.clone();
                 for p in self.post.iter_mut() {
-                    if !p.test(cx, &row)? {
-                        return Ok(None);
+                    if !p.test(cx, &self.row)? {
+                        return Ok(false);
                     }
                 }
-                return Ok(Some(row));
+                return Ok(true);
             }
             self.levels[0].reset(cx, &self.row)?;
             self.depth = 0;
@@ -1977,7 +2089,7 @@ impl Op for JoinLoop {
                         }
                     }
                     if ok {
-                        return Ok(Some(self.row.clone()));
+                        return Ok(true);
                     }
                 } else {
                     self.depth = d + 1;
@@ -1987,11 +2099,53 @@ impl Op for JoinLoop {
             } else {
                 if d == 0 {
                     self.finished = true;
-                    return Ok(None);
+                    return Ok(false);
                 }
                 self.depth = d - 1;
             }
         }
+    }
+
+    pub fn new(levels: Vec<Level>, width: usize) -> JoinLoop {
+        JoinLoop {
+            levels,
+            width,
+            post: Vec::new(),
+            row: Vec::new(),
+            started: false,
+            depth: 0,
+            finished: false,
+        }
+    }
+}
+
+impl Op for JoinLoop {
+    fn rewind(&mut self, _: &mut Cx) -> Result<()> {
+        self.started = false;
+        self.finished = false;
+        self.row.clear();
+        self.row.resize(self.width, Value::Null);
+        Ok(())
+    }
+
+    fn next(&mut self, cx: &mut Cx) -> Result<Option<Tuple>> {
+        Ok(if self.step(cx)? {
+            Some(self.row.clone())
+        } else {
+            None
+        })
+    }
+
+    fn next_into(&mut self, cx: &mut Cx, out: &mut Tuple) -> Result<bool> {
+        if !self.step(cx)? {
+            return Ok(false);
+        }
+        out.clone_from(&self.row);
+        Ok(true)
+    }
+
+    fn reusable(&self) -> bool {
+        self.post.iter().all(BExpr::reusable) && self.levels.iter().all(Level::reusable)
     }
 
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
@@ -2097,6 +2251,41 @@ impl Op for RecursiveCte {
 // ------------------------------------------------------------ window functions
 
 impl BExpr {
+    /// Whether the expression holds no subquery (whose cached results would
+    /// outlive a run): see [`Op::reusable`].
+    pub fn reusable(&self) -> bool {
+        match self {
+            BExpr::Lit(_) | BExpr::Col(_) | BExpr::Outer(..) | BExpr::Param(_) => true,
+            BExpr::InSub { .. } | BExpr::Exists(..) | BExpr::Scalar(_) => false,
+            BExpr::Unary(_, e) | BExpr::IsNull(e, _) | BExpr::Cast(e, _) => e.reusable(),
+            BExpr::Arith(_, a, b) | BExpr::Cmp(_, a, b, _) | BExpr::And(a, b) | BExpr::Or(a, b) => {
+                a.reusable() && b.reusable()
+            }
+            BExpr::InList { expr, list, .. } => expr.reusable() && list.iter().all(BExpr::reusable),
+            BExpr::Like {
+                expr,
+                pattern,
+                escape,
+                ..
+            } => {
+                expr.reusable()
+                    && pattern.reusable()
+                    && escape.as_ref().is_none_or(|e| e.reusable())
+            }
+            BExpr::Case {
+                operand,
+                whens,
+                else_,
+            } => {
+                operand.as_ref().is_none_or(|(e, _)| e.reusable())
+                    && whens.iter().all(|(a, b)| a.reusable() && b.reusable())
+                    && else_.as_ref().is_none_or(|e| e.reusable())
+            }
+            BExpr::Func(_, args) => args.iter().all(BExpr::reusable),
+            BExpr::Raise(_, m) => m.as_ref().is_none_or(|e| e.reusable()),
+        }
+    }
+
     /// Rewrites every row slot `i` to `f(i)` (for window results, whose
     /// slots are known only after all aggregates are bound).
     pub fn remap_cols(&mut self, f: &dyn Fn(usize) -> usize) {

@@ -1,0 +1,106 @@
+//! What the fast paths must not change: a prepared SELECT keeps its plan
+//! between runs only while that gives fresh-plan answers, and a single-row
+//! INSERT without a savepoint still fails without a trace.
+
+use turdb::{Database, ErrorKind, Value, params};
+
+fn all(stmt: &mut turdb::Statement<'_>, p: Vec<Value>) -> Vec<Vec<Value>> {
+    let mut rows = stmt.query(p).unwrap();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().unwrap() {
+        out.push(r.values().to_vec());
+    }
+    out
+}
+
+fn i(v: i64) -> Value {
+    Value::Integer(v)
+}
+
+#[test]
+fn a_kept_plan_follows_parameters_data_and_schema() {
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b TEXT);
+         CREATE INDEX t_a ON t(a);
+         INSERT INTO t VALUES (1, 10, 'x'), (2, 20, 'y'), (3, 20, 'z');",
+    )
+    .unwrap();
+    let mut by_id = db.prepare("SELECT b FROM t WHERE id = ?1").unwrap();
+    let mut by_a = db
+        .prepare("SELECT id FROM t WHERE a = ?1 ORDER BY id")
+        .unwrap();
+    let mut sub = db
+        .prepare("SELECT id FROM t WHERE a = (SELECT max(a) FROM t WHERE id <= ?1)")
+        .unwrap();
+    assert_eq!(all(&mut by_id, params![2]), [[Value::Text("y".into())]]);
+    assert_eq!(all(&mut by_id, params![3]), [[Value::Text("z".into())]]);
+    assert_eq!(all(&mut by_a, params![20]), [[i(2)], [i(3)]]);
+    assert_eq!(all(&mut sub, params![1]), [[i(1)]]);
+    // An uncorrelated subquery's result must not outlive the run.
+    assert_eq!(all(&mut sub, params![3]), [[i(2)], [i(3)]]);
+    db.execute("INSERT INTO t VALUES (4, 20, 'w')", ()).unwrap();
+    assert_eq!(all(&mut by_a, params![20]), [[i(2)], [i(3)], [i(4)]]);
+    // A half-read result hands the plan back too.
+    {
+        let mut rows = by_a.query(params![20]).unwrap();
+        assert_eq!(rows.next().unwrap().unwrap().values(), [i(2)]);
+    }
+    db.execute_batch("DROP INDEX t_a").unwrap();
+    assert_eq!(all(&mut by_a, params![20]), [[i(2)], [i(3)], [i(4)]]);
+    db.execute_batch("ALTER TABLE t RENAME TO t2; CREATE TABLE t(id INTEGER PRIMARY KEY, a, b);")
+        .unwrap();
+    assert_eq!(all(&mut by_id, params![2]), Vec::<Vec<Value>>::new());
+    assert_eq!(all(&mut by_a, params![20]), Vec::<Vec<Value>>::new());
+    // A rolled-back CREATE is forgotten by kept plans too.
+    db.execute_batch("BEGIN; DROP TABLE t; CREATE TABLE t(id INTEGER PRIMARY KEY, a, b);")
+        .unwrap();
+    db.execute("INSERT INTO t VALUES (2, 20, 'new')", ())
+        .unwrap();
+    assert_eq!(all(&mut by_id, params![2]), [[Value::Text("new".into())]]);
+    db.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(all(&mut by_id, params![2]), Vec::<Vec<Value>>::new());
+}
+
+#[test]
+fn a_failing_single_row_insert_leaves_the_transaction_as_it_was() {
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b TEXT CHECK (b <> 'bad'));
+         CREATE UNIQUE INDEX t_b ON t(b);
+         CREATE TABLE big(id INTEGER PRIMARY KEY, k TEXT);
+         CREATE INDEX big_k ON big(k);",
+    )
+    .unwrap();
+    let tx = db.transaction().unwrap();
+    let mut ins = tx.prepare("INSERT INTO t VALUES (?1, ?2, ?3)").unwrap();
+    ins.execute(params![1, 1, "one"]).unwrap();
+    for (p, kind) in [
+        (params![1, 2, "dup id"], ErrorKind::Constraint),
+        (params![2, 2, "one"], ErrorKind::Constraint),
+        (params![3, Value::Null, "null a"], ErrorKind::Constraint),
+        (params![4, 4, "bad"], ErrorKind::Constraint),
+    ] {
+        assert_eq!(ins.execute(p).unwrap_err().kind(), kind);
+    }
+    let huge = "k".repeat(5000);
+    let e = tx
+        .execute("INSERT INTO big VALUES (1, ?1)", params![huge.as_str()])
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TooBig);
+    ins.execute(params![5, 5, "five"]).unwrap();
+    drop(ins);
+    tx.commit().unwrap();
+    let mut s = db.prepare("SELECT id, b FROM t ORDER BY id").unwrap();
+    assert_eq!(
+        all(&mut s, Vec::new()),
+        [
+            vec![i(1), Value::Text("one".into())],
+            vec![i(5), Value::Text("five".into())]
+        ]
+    );
+    let mut s = db.prepare("SELECT count(*) FROM big").unwrap();
+    assert_eq!(all(&mut s, Vec::new()), [[i(0)]]);
+    let mut s = db.prepare("PRAGMA integrity_check").unwrap();
+    assert_eq!(all(&mut s, Vec::new()), [[Value::Text("ok".into())]]);
+}
