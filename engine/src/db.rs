@@ -192,6 +192,7 @@ impl Database {
             sql: sql.to_string(),
             names: names.into(),
             plan: None,
+            insert: None,
         })
     }
 
@@ -331,6 +332,8 @@ pub struct Statement<'db> {
     /// A SELECT's plan, kept from its last run when it can run again (see
     /// `Op::reusable`), with the schema generation it was made under.
     plan: Option<(u64, Planned)>,
+    /// A single-row INSERT, bound once (see `LoneInsert`).
+    insert: Option<LoneInsert>,
 }
 
 impl core::fmt::Debug for Statement<'_> {
@@ -354,6 +357,23 @@ impl<'db> Statement<'db> {
         let mut st = lock(&self.db.state);
         self.db.interrupt.store(false, AtomicOrdering::Relaxed);
         let generation = st.schema_gen;
+        if matches!(self.parsed.stmt, Stmt::Insert(_)) && st.in_txn() {
+            if !self.insert.as_ref().is_some_and(|li| li.applies(&st)) {
+                self.insert = LoneInsert::compile(&st, &self.parsed.stmt);
+            }
+            if let Some(li) = &mut self.insert {
+                li.run(&mut st, &params, &self.db.interrupt)?;
+                return Ok(Rows {
+                    guard: st,
+                    planned: None,
+                    params,
+                    interrupt: &self.db.interrupt,
+                    current: None,
+                    names: self.names.clone(),
+                    keep: None,
+                });
+            }
+        }
         let mut planned = match self.plan.take() {
             // Planning costs more than a point lookup runs.
             Some((g, p)) if g == generation => Some(p),
@@ -949,8 +969,14 @@ fn run_lone(
     params: &[Value],
     interrupt: &AtomicBool,
 ) -> Result<Outcome> {
+    without_savepoint(st, |st| run_write(st, stmt, text, params, interrupt))
+}
+
+/// Runs `f`, a statement that fails before writing or not at all (see
+/// [`lone_insert`]), inside the open transaction with no savepoint.
+fn without_savepoint<T>(st: &mut State, f: impl FnOnce(&mut State) -> Result<T>) -> Result<T> {
     let before = (st.main.change_seq(), st.temp.change_seq());
-    let r = run_write(st, stmt, text, params, interrupt);
+    let r = f(st);
     if r.is_err() && (st.main.change_seq(), st.temp.change_seq()) != before {
         // It failed after writing, which only I/O or corruption errors do.
         // With no savepoint to return to, the transaction goes, as SQLite
@@ -962,6 +988,106 @@ fn run_lone(
         st.reload_schema()?;
     }
     r
+}
+
+/// A [`lone_insert`] bound once and kept by its prepared statement: a bulk
+/// load runs it per row without finding the table, mapping columns and
+/// binding expressions again. Valid while the schema generation it was
+/// made under lasts.
+pub(crate) struct LoneInsert {
+    generation: u64,
+    table: Arc<Table>,
+    indexes: Vec<Arc<Index>>,
+    targets: Vec<usize>,
+    exprs: Vec<BExpr>,
+    defaults: Vec<Option<BExpr>>,
+    checks: Vec<(String, BExpr)>,
+    generated: Vec<(usize, BExpr)>,
+    conflict: Conflict,
+}
+
+impl LoneInsert {
+    /// Binds `stmt` if it is a [`lone_insert`] of one VALUES row (None
+    /// otherwise, and on any error: the general path then reports it).
+    fn compile(st: &State, stmt: &Stmt) -> Option<LoneInsert> {
+        let Stmt::Insert(ins) = stmt else {
+            return None;
+        };
+        let ast::InsertSource::Select(sel) = &ins.source else {
+            return None;
+        };
+        let row = lone_values(ins, sel)?;
+        if !lone_insert(st, stmt) || !matches!(localize(st, stmt), Ok(None)) {
+            return None;
+        }
+        let table = target_table(st, &ins.table).ok()?;
+        let targets = insert_targets(&table, ins).ok()?;
+        if targets.len() != row.len() {
+            return None;
+        }
+        let mut b = st.binder();
+        let (checks, generated) = writer_exprs(&mut b, &table).ok()?;
+        b.scopes.push(Scope::default());
+        let defaults = table
+            .columns
+            .iter()
+            .map(|c| c.default.as_ref().map(|e| b.bind(e)).transpose())
+            .collect::<Result<Vec<_>>>()
+            .ok()?;
+        let exprs = row
+            .iter()
+            .map(|e| b.bind(e))
+            .collect::<Result<Vec<_>>>()
+            .ok()?;
+        drop(b);
+        Some(LoneInsert {
+            generation: st.schema_gen,
+            indexes: schema_of(st, table.store).indexes_of(&table.name),
+            table,
+            targets,
+            exprs,
+            defaults,
+            checks,
+            generated,
+            conflict: ins.or.unwrap_or(Conflict::Abort),
+        })
+    }
+
+    /// Whether it still applies: same schema, inside a transaction, and no
+    /// foreign keys to check since `PRAGMA foreign_keys` was last set.
+    fn applies(&self, st: &State) -> bool {
+        let checks_fks = st.foreign_keys && !self.table.foreign_keys.is_empty();
+        self.generation == st.schema_gen && st.in_txn() && !checks_fks
+    }
+
+    /// Inserts the row for `params`, as `insert` would.
+    fn run(&mut self, st: &mut State, params: &[Value], interrupt: &AtomicBool) -> Result<()> {
+        let inserted = without_savepoint(st, |st| {
+            let mut cx = st.cx(params, interrupt);
+            let mut src = Vec::with_capacity(self.exprs.len());
+            for e in self.exprs.iter_mut() {
+                src.push(e.eval(&mut cx, &[])?);
+            }
+            let (vals, rowid) =
+                insert_row(&mut cx, &self.table, src, &self.targets, &mut self.defaults)?;
+            let mut w = Writer {
+                table: &self.table,
+                indexes: &self.indexes,
+                checks: core::mem::take(&mut self.checks),
+                generated: core::mem::take(&mut self.generated),
+            };
+            let r = w.insert(&mut cx, vals, rowid, self.conflict);
+            self.checks = w.checks;
+            self.generated = w.generated;
+            r
+        })?;
+        st.changes = u64::from(inserted.is_some());
+        st.total_changes += st.changes;
+        if let Some(r) = inserted {
+            st.last_rowid = r;
+        }
+        Ok(())
+    }
 }
 
 /// Whether triggers (TEMP or not) are defined on `table`.
@@ -2575,6 +2701,85 @@ fn returning(b: &mut Binder, t: &Arc<Table>, cols: &[ast::ResultColumn]) -> Resu
     r
 }
 
+/// The table column each value of an INSERT's rows goes to (`usize::MAX`
+/// for the rowid).
+fn insert_targets(table: &Table, ins: &ast::Insert) -> Result<Vec<usize>> {
+    if ins.columns.is_empty() {
+        return Ok((0..table.columns.len())
+            .filter(|&i| table.columns[i].generated.is_none())
+            .collect());
+    }
+    let mut v = Vec::new();
+    for c in &ins.columns {
+        let i = match table.column(c) {
+            Some(i) => i,
+            None if ["rowid", "oid", "_rowid_"]
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(c)) =>
+            {
+                usize::MAX
+            }
+            None => {
+                return Err(err!(
+                    NotFound,
+                    "table {} has no column named {c}",
+                    table.name
+                ));
+            }
+        };
+        v.push(i);
+    }
+    Ok(v)
+}
+
+/// Spreads one source row of an INSERT over the table's columns, fills in
+/// defaults, and returns the column values and the rowid, if given.
+fn insert_row(
+    cx: &mut Cx,
+    table: &Table,
+    src: impl IntoIterator<Item = Value>,
+    targets: &[usize],
+    defaults: &mut [Option<BExpr>],
+) -> Result<(Tuple, Option<i64>)> {
+    let mut vals = vec![Value::Null; table.columns.len()];
+    let mut given = vec![false; table.columns.len()];
+    let mut rowid = None;
+    for (v, &ti) in src.into_iter().zip(targets) {
+        if ti == usize::MAX {
+            rowid = Some(v);
+            continue;
+        }
+        given[ti] = true;
+        vals[ti] = v;
+    }
+    for (i, d) in defaults.iter_mut().enumerate() {
+        if !given[i]
+            && let Some(d) = d
+        {
+            vals[i] = d.eval(cx, &[])?;
+        }
+    }
+    if let Some(a) = table.rowid_alias
+        && !vals[a].is_null()
+    {
+        rowid = Some(vals[a].clone());
+    }
+    let rowid = match rowid {
+        None | Some(Value::Null) => None,
+        Some(v) => match ops::apply_affinity(v, Affinity::Integer) {
+            Value::Integer(i) => Some(i),
+            _ => {
+                return Err(err!(
+                    Type,
+                    "datatype mismatch: rowid of {} must be an integer",
+                    table.name
+                ));
+            }
+        },
+    };
+    Ok((vals, rowid))
+}
+
 fn insert(
     st: &mut State,
     ins: &ast::Insert,
@@ -2588,34 +2793,7 @@ fn insert(
     let store = table.store;
     let indexes = schema_of(st, store).indexes_of(&table.name);
     let conflict = ins.or.unwrap_or(Conflict::Abort);
-    // Column mapping.
-    let targets: Vec<usize> = if ins.columns.is_empty() {
-        (0..table.columns.len())
-            .filter(|&i| table.columns[i].generated.is_none())
-            .collect()
-    } else {
-        let mut v = Vec::new();
-        for c in &ins.columns {
-            let i = match table.column(c) {
-                Some(i) => i,
-                None if ["rowid", "oid", "_rowid_"]
-                    .iter()
-                    .any(|r| r.eq_ignore_ascii_case(c)) =>
-                {
-                    usize::MAX
-                }
-                None => {
-                    return Err(err!(
-                        NotFound,
-                        "table {} has no column named {c}",
-                        table.name
-                    ));
-                }
-            };
-            v.push(i);
-        }
-        v
-    };
+    let targets = insert_targets(&table, ins)?;
     let mut b = st.binder();
     let (checks, generated) = writer_exprs(&mut b, &table)?;
     let mut ret = returning(&mut b, &table, &ins.returning)?;
@@ -2775,44 +2953,9 @@ fn insert(
         .copied()
         .unwrap_or(0);
     for src in rows {
-        let mut vals = vec![Value::Null; table.columns.len()];
-        let mut given = vec![false; table.columns.len()];
-        let mut rowid = None;
-        {
+        let (vals, rowid) = {
             let mut cx = st.cx(params, interrupt);
-            for (v, &ti) in src.into_iter().zip(&targets) {
-                if ti == usize::MAX {
-                    rowid = Some(v);
-                    continue;
-                }
-                given[ti] = true;
-                vals[ti] = v;
-            }
-            for (i, d) in defaults.iter_mut().enumerate() {
-                if !given[i]
-                    && let Some(d) = d
-                {
-                    vals[i] = d.eval(&mut cx, &[])?;
-                }
-            }
-        }
-        if let Some(a) = table.rowid_alias
-            && !vals[a].is_null()
-        {
-            rowid = Some(vals[a].clone());
-        }
-        let rowid = match rowid {
-            None | Some(Value::Null) => None,
-            Some(v) => match ops::apply_affinity(v, Affinity::Integer) {
-                Value::Integer(i) => Some(i),
-                _ => {
-                    return Err(err!(
-                        Type,
-                        "datatype mismatch: rowid of {} must be an integer",
-                        table.name
-                    ));
-                }
-            },
+            insert_row(&mut cx, &table, src, &targets, &mut defaults)?
         };
         let mut new_row = Vec::new();
         if triggers {

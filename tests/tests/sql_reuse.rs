@@ -104,3 +104,33 @@ fn a_failing_single_row_insert_leaves_the_transaction_as_it_was() {
     let mut s = db.prepare("PRAGMA integrity_check").unwrap();
     assert_eq!(all(&mut s, Vec::new()), [[Value::Text("ok".into())]]);
 }
+
+#[test]
+fn a_kept_insert_notices_triggers_and_foreign_keys() {
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch(
+        "CREATE TABLE p(id INTEGER PRIMARY KEY);
+         CREATE TABLE c(id INTEGER PRIMARY KEY, pid INTEGER REFERENCES p(id));
+         CREATE TABLE log(n INTEGER);
+         INSERT INTO p VALUES (1);",
+    )
+    .unwrap();
+    let tx = db.transaction().unwrap();
+    let mut ins = tx.prepare("INSERT INTO c VALUES (?1, ?2)").unwrap();
+    ins.execute(params![1, 7]).unwrap();
+    tx.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let e = ins.execute(params![2, 7]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Constraint);
+    ins.execute(params![3, 1]).unwrap();
+    tx.execute_batch(
+        "CREATE TRIGGER c_log AFTER INSERT ON c BEGIN INSERT INTO log VALUES (NEW.id); END",
+    )
+    .unwrap();
+    ins.execute(params![4, 1]).unwrap();
+    drop(ins);
+    tx.commit().unwrap();
+    let mut s = db.prepare("SELECT id FROM c ORDER BY id").unwrap();
+    assert_eq!(all(&mut s, Vec::new()), [[i(1)], [i(3)], [i(4)]]);
+    let mut s = db.prepare("SELECT n FROM log").unwrap();
+    assert_eq!(all(&mut s, Vec::new()), [[i(4)]]);
+}

@@ -326,10 +326,18 @@ impl<'a> Node<'a> {
         let (mut lo, mut hi) = (0, n);
         // `before(o)`: the slot compared as `o` lies before the answer.
         let before = |o: Ordering| o == Ordering::Less || (upper && o == Ordering::Equal);
-        if n >= 16 {
+        if n > 0 {
             let h0 = self.slot(0).2;
             let hl = self.slot(n - 1).2;
-            if h0 < hint && hint < hl {
+            // Past either end by its hint alone: appends (rising rowids)
+            // and prepends need no search at all.
+            if hint > hl {
+                return Ok((n, false));
+            }
+            if hint < h0 {
+                return Ok((0, false));
+            }
+            if n >= 16 && h0 < hint && hint < hl {
                 let g = (u64::from(hint - h0) * (n as u64 - 1) / u64::from(hl - h0)) as usize;
                 let o = self.cmp_rest(g, rest, hint)?;
                 if o == Ordering::Equal && !upper {

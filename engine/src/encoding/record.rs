@@ -86,15 +86,19 @@ fn serial_type(v: &ValueRef<'_>) -> u64 {
 }
 
 /// The fewest bytes (1, 2, 3, 4, 6 or 8) that hold `i` in two's complement.
+#[inline]
 fn int_width(i: i64) -> usize {
-    [1usize, 2, 3, 4, 6]
-        .into_iter()
-        .find(|&n| {
-            let bits = 8 * n as u32;
-            let lo = -(1i64 << (bits - 1));
-            (lo..-lo).contains(&i)
-        })
-        .unwrap_or(8)
+    // n bytes hold -2^(8n-1) ..< 2^(8n-1); `!i` maps the negative half
+    // onto the positive one.
+    let m = if i < 0 { !i } else { i } as u64;
+    match m {
+        0..=0x7f => 1,
+        0x80..=0x7fff => 2,
+        0x8000..=0x7f_ffff => 3,
+        0x80_0000..=0x7fff_ffff => 4,
+        0x8000_0000..=0x7fff_ffff_ffff => 6,
+        _ => 8,
+    }
 }
 
 /// The body size of serial type `t`, or `None` for a reserved type.
@@ -110,12 +114,20 @@ fn body_size(t: u64) -> Option<u64> {
 
 /// Appends the record of `values`.
 pub fn encode_record(out: &mut Vec<u8>, values: &[ValueRef<'_>]) {
-    let types: usize = values.iter().map(|v| varint_len(serial_type(v))).sum();
+    let (mut types, mut bodies) = (0, 0);
+    for v in values {
+        let t = serial_type(v);
+        types += varint_len(t);
+        bodies += body_size(t).unwrap_or(0) as usize;
+    }
     // The header length counts its own varint, whose length depends on it.
     let mut own = 1;
     while varint_len((types + own) as u64) > own {
         own += 1;
     }
+    // Sized once: growing the buffer as the bodies go in reallocated it
+    // several times per row.
+    out.reserve(own + types + bodies);
     put_varint(out, (types + own) as u64);
     for v in values {
         put_varint(out, serial_type(v));
@@ -269,6 +281,7 @@ struct Slots<'a> {
 }
 
 impl Slots<'_> {
+    #[inline]
     fn next_slot(&mut self) -> Result<Option<(u64, core::ops::Range<usize>)>> {
         if self.type_at >= self.header_len {
             return Ok(None);
@@ -301,6 +314,7 @@ impl Slots<'_> {
 
 /// Decodes a body of serial type `t` (already checked to be known and to
 /// have the right size).
+#[inline]
 fn decode_body(t: u64, body: &[u8], i: usize) -> Result<ValueRef<'_>> {
     Ok(match t {
         ST_NULL => ValueRef::Null,

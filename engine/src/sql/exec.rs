@@ -112,13 +112,17 @@ pub(crate) fn decode_row(
     let rec = Record::parse(record)
         .map_err(|e| e.context(format!("read row {rowid} of table {}", table.name)))?;
     let n = table.columns.len();
+    // One walk over the header (`Record::get` per column would start over
+    // for each).
+    let mut stored = rec.iter();
     for (i, slot) in out.iter_mut().enumerate().take(n) {
+        let v = stored.next();
         if Some(i) == table.rowid_alias {
             *slot = Value::Integer(rowid);
-        } else if i < rec.len() {
+        } else if let Some(v) = v {
             // Over the previous row's value: a scan reuses its text and blob
             // buffers instead of allocating for every row.
-            slot.set_ref(rec.get(i)?);
+            slot.set_ref(v?);
         } else {
             // A column added by ALTER TABLE after the row was written.
             *slot = match &table.columns[i].default {
@@ -1183,7 +1187,11 @@ impl Op for Aggregate {
     fn next(&mut self, cx: &mut Cx) -> Result<Option<Tuple>> {
         if !self.loaded {
             self.loaded = true;
-            let mut groups: BTreeMap<Vec<u8>, Group> = BTreeMap::new();
+            // Groups found by hash, one probe per row, and put in key order
+            // once at the end (a tree of groups compared keys ~log2(groups)
+            // times per row, twice).
+            let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+            let mut groups: Vec<(Vec<u8>, Group)> = Vec::new();
             let mut args = Vec::new();
             let mut r = Vec::new();
             let mut key = Vec::new();
@@ -1193,13 +1201,15 @@ impl Op for Aggregate {
                     let v = g.eval(cx, &r)?;
                     value_key(&mut key, &v, SortOrder::Asc, *coll);
                 }
-                if !groups.contains_key(&key) {
-                    let g = self.new_group(self.width)?;
-                    groups.insert(key.clone(), g);
-                }
-                let group = groups
-                    .get_mut(&key)
-                    .ok_or_else(|| Error::internal("group"))?;
+                let gi = match index.get(&key[..]) {
+                    Some(&gi) => gi,
+                    None => {
+                        groups.push((key.clone(), self.new_group(self.width)?));
+                        index.insert(key.clone(), groups.len() - 1);
+                        groups.len() - 1
+                    }
+                };
+                let group = &mut groups[gi].1;
                 for (i, spec) in self.aggs.iter_mut().enumerate() {
                     if let Some(f) = &mut spec.filter
                         && !f.test(cx, &r)?
@@ -1225,8 +1235,9 @@ impl Op for Aggregate {
             }
             if groups.is_empty() && self.group_by.is_empty() {
                 let g = self.new_group(self.width)?;
-                groups.insert(Vec::new(), g);
+                groups.push((Vec::new(), g));
             }
+            groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             for (_, g) in groups {
                 let mut row = g.last;
                 row.resize(self.width, Value::Null);
@@ -1400,6 +1411,8 @@ pub(crate) struct Level {
     pub matches: Vec<usize>,
     /// Keys still to probe for an `InList` access.
     pub probes: VecDeque<Vec<u8>>,
+    /// The rowid a `RowidEq` access still has to look up.
+    point: Option<i64>,
     pub pos: usize,
     pub done: bool,
     pub matched: bool,
@@ -1421,6 +1434,7 @@ impl Level {
             hash: None,
             matches: Vec::new(),
             probes: VecDeque::new(),
+            point: None,
             pos: 0,
             done: false,
             matched: false,
@@ -1503,18 +1517,11 @@ impl Level {
                         self.range = Some(tree.range(Bound::Unbounded, Bound::Unbounded, false));
                     }
                     Access::RowidEq(e) => {
-                        let v = e.eval(cx, row)?;
-                        match rowid_of(v) {
-                            Some(r) => {
-                                let k = rowid_key(r);
-                                self.range = Some(tree.range(
-                                    Bound::Included(&k),
-                                    Bound::Included(&k),
-                                    false,
-                                ));
-                            }
-                            None => self.done = true,
-                        }
+                        // Looked up in `advance` by one descent: a range
+                        // (bounds, cursor path) would cost allocations and
+                        // a second step to find its end.
+                        self.point = rowid_of(e.eval(cx, row)?);
+                        self.done = self.point.is_none();
                     }
                     Access::RowidRange { lo, hi } => {
                         let lo_k = match lo {
@@ -1777,6 +1784,22 @@ impl Level {
                         .ok_or_else(|| Error::internal("hash rows"))?;
                     slots.clone_from_slice(&rows[i]);
                     return Ok(true);
+                }
+                if let Access::RowidEq(_) = self.access {
+                    self.done = true;
+                    let Some(rowid) = self.point.take() else {
+                        return Ok(false);
+                    };
+                    let pager = match t.store {
+                        Store::Main => &mut *cx.main,
+                        Store::Temp => &mut *cx.temp,
+                    };
+                    return match BTree::open(t.root)
+                        .get_with(pager, &rowid_key(rowid), |v| decode_row(t, rowid, v, slots))?
+                    {
+                        Some(r) => r.map(|()| true),
+                        None => Ok(false),
+                    };
                 }
                 if let Access::InList { index, .. } = &self.access {
                     loop {
