@@ -783,7 +783,9 @@ fn run(
     let text = sql.get(parsed.start..parsed.end).unwrap_or("");
     match &parsed.stmt {
         Stmt::Select(s) => {
-            let planned = st.binder().plan_select(s)?;
+            let mut planned = st.binder().plan_select(s)?;
+            // Table reads decode only the columns the query uses.
+            planned.op.narrow(None);
             Ok(Outcome {
                 rows: Some(planned),
             })

@@ -1,6 +1,8 @@
 //! What the fast paths must not change: a prepared SELECT keeps its plan
-//! between runs only while that gives fresh-plan answers, and a single-row
-//! INSERT without a savepoint still fails without a trace.
+//! between runs only while that gives fresh-plan answers, a single-row
+//! INSERT without a savepoint still fails without a trace, and table reads
+//! that decode only the columns a query uses still see every column some
+//! part of the query reads.
 
 use turdb::{Database, ErrorKind, Value, params};
 
@@ -133,4 +135,58 @@ fn a_kept_insert_notices_triggers_and_foreign_keys() {
     assert_eq!(all(&mut s, Vec::new()), [[i(1)], [i(3)], [i(4)]]);
     let mut s = db.prepare("SELECT n FROM log").unwrap();
     assert_eq!(all(&mut s, Vec::new()), [[i(4)]]);
+}
+
+#[test]
+fn columns_read_anywhere_in_a_query_are_decoded() {
+    let setup = "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b TEXT, c REAL, d BLOB);
+         CREATE TABLE u(id INTEGER PRIMARY KEY, x TEXT, y INTEGER);
+         CREATE INDEX t_a ON t(a);
+         INSERT INTO t VALUES (1, 10, 'k', 0.5, x'01'), (2, 20, 'm', 1.5, x'02'),
+                              (3, 20, 'p', 2.5, NULL), (4, NULL, 'k', NULL, x'04');
+         INSERT INTO u VALUES (1, 'k', 1), (2, 'p', 2), (3, 'z', 3);";
+    let queries = [
+        "SELECT a FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.x = t.b) ORDER BY id",
+        "SELECT a, (SELECT y FROM u WHERE u.x = t.b) FROM t ORDER BY id",
+        "SELECT b, sum(c) FROM t",
+        "SELECT a, count(*), min(b) FROM t GROUP BY a ORDER BY a",
+        "SELECT a FROM t GROUP BY a HAVING max(c) > 1 ORDER BY a",
+        "SELECT t.a, u.y FROM t JOIN u ON u.x = t.b ORDER BY t.id, u.id",
+        "SELECT t.id, u.y FROM t LEFT JOIN u ON u.x = t.b AND t.c > 1 ORDER BY t.id",
+        "SELECT a FROM t ORDER BY b, id",
+        "SELECT id FROM t WHERE a = 20 AND b > 'm'",
+        "SELECT count(*) FROM t WHERE d IS NULL",
+        "SELECT DISTINCT b FROM t ORDER BY 1",
+        "SELECT id FROM t WHERE id = 3 AND c > 2",
+        "SELECT u.y FROM u WHERE u.x IN (SELECT b FROM t WHERE c < 2) ORDER BY 1",
+        "SELECT (SELECT count(*) FROM t AS t2 WHERE t2.a = t.a), id FROM t ORDER BY id",
+    ];
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch(setup).unwrap();
+    let lite = rusqlite::Connection::open_in_memory().unwrap();
+    lite.execute_batch(setup).unwrap();
+    for q in queries {
+        let mut stmt = db.prepare(q).unwrap();
+        let got = all(&mut stmt, Vec::new());
+        let mut ls = lite.prepare(q).unwrap();
+        let n = ls.column_count();
+        let want: Vec<Vec<Value>> = ls
+            .query_map([], |r| {
+                Ok((0..n)
+                    .map(|i| match r.get_ref(i).unwrap() {
+                        rusqlite::types::ValueRef::Null => Value::Null,
+                        rusqlite::types::ValueRef::Integer(v) => Value::Integer(v),
+                        rusqlite::types::ValueRef::Real(v) => Value::Real(v),
+                        rusqlite::types::ValueRef::Text(t) => {
+                            Value::Text(String::from_utf8(t.to_vec()).unwrap())
+                        }
+                        rusqlite::types::ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+                    })
+                    .collect())
+            })
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(got, want, "{q}");
+    }
 }

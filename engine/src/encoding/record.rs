@@ -197,6 +197,51 @@ impl<'a> Record<'a> {
         Ok(rec)
     }
 
+    /// Decodes the record into `out` in one walk over its header, checking
+    /// it as [`Record::parse`] does: column `i` goes to `out[i]` (over its
+    /// previous value, reusing a text or blob buffer) when `want` is empty
+    /// or `want[i]` is set and `i` is not `skip`; the other bodies are not
+    /// looked at. Returns the number of columns the record holds.
+    pub fn decode_into(
+        bytes: &[u8],
+        out: &mut [Value],
+        want: &[bool],
+        skip: Option<usize>,
+    ) -> Result<usize> {
+        let (hl, types_at) = get_varint(bytes).map_err(|e| e.context("record header length"))?;
+        let total = bytes.len();
+        let header_len = usize::try_from(hl).unwrap_or(usize::MAX);
+        if header_len > total || header_len < types_at {
+            // Let the full check say what is wrong.
+            return Record::parse(bytes).map(|r| r.len);
+        }
+        let mut slots = Slots {
+            bytes,
+            header_len,
+            type_at: types_at,
+            body_at: header_len,
+            index: 0,
+        };
+        let mut end = header_len;
+        while let Some((t, body)) = slots.next_slot()? {
+            let i = slots.index - 1;
+            end = body.end;
+            if let Some(slot) = out.get_mut(i)
+                && Some(i) != skip
+                && want.get(i).is_none_or(|&w| w)
+            {
+                slot.set_ref(decode_body(t, &bytes[body], i)?);
+            }
+        }
+        if end != total {
+            return Err(err!(
+                Corrupt,
+                "record bodies end at byte {end}, but the record has {total} bytes"
+            ));
+        }
+        Ok(slots.index)
+    }
+
     /// The number of columns the record holds.
     pub fn len(&self) -> usize {
         self.len
@@ -583,6 +628,40 @@ mod tests {
                 prop_assert!(same(v, got));
             }
             prop_assert_eq!(r.get(values.len()).unwrap_err().kind(), ErrorKind::NotFound);
+        }
+
+        #[test]
+        fn decode_into_agrees_with_parse(
+            values in proptest::collection::vec(value_strategy(), 0..8),
+            want in proptest::collection::vec(any::<bool>(), 0..8),
+            flip in any::<(usize, u8)>(),
+        ) {
+            let mut rec = enc(&values);
+            if !rec.is_empty() && flip.1 != 0 {
+                let at = flip.0 % rec.len();
+                rec[at] ^= flip.1;
+            }
+            let mut out = alloc::vec![Value::Null; 8];
+            let got = Record::decode_into(&rec, &mut out, &want, None);
+            match Record::parse(&rec) {
+                Err(e) => {
+                    let g = got.expect_err("decode_into accepted a record parse rejects");
+                    prop_assert_eq!(g.kind(), e.kind());
+                }
+                Ok(r) => match r.to_values() {
+                    // Decoding may fail where parse does not (bad UTF-8),
+                    // but only on a column it was asked for.
+                    Err(_) => {}
+                    Ok(all) => {
+                        prop_assert_eq!(got.unwrap(), all.len());
+                        for (i, v) in all.iter().enumerate() {
+                            if want.get(i).is_none_or(|&w| w) {
+                                prop_assert!(same(v, &out[i]), "column {}", i);
+                            }
+                        }
+                    }
+                },
+            }
         }
 
         #[test]

@@ -109,22 +109,35 @@ pub(crate) fn decode_row(
     record: &[u8],
     out: &mut [Value],
 ) -> Result<()> {
-    let rec = Record::parse(record)
-        .map_err(|e| e.context(format!("read row {rowid} of table {}", table.name)))?;
+    decode_wanted(table, rowid, record, out, &[])
+}
+
+/// [`decode_row`] of only the columns `want` marks (all when it is empty):
+/// a scan that reads two columns of a wide row skips the other bodies
+/// (for text that means no UTF-8 check and no copy). The other slots keep
+/// whatever they held.
+pub(crate) fn decode_wanted(
+    table: &Table,
+    rowid: i64,
+    record: &[u8],
+    out: &mut [Value],
+    want: &[bool],
+) -> Result<()> {
     let n = table.columns.len();
-    // One walk over the header (`Record::get` per column would start over
-    // for each).
-    let mut stored = rec.iter();
-    for (i, slot) in out.iter_mut().enumerate().take(n) {
-        let v = stored.next();
-        if Some(i) == table.rowid_alias {
-            *slot = Value::Integer(rowid);
-        } else if let Some(v) = v {
-            // Over the previous row's value: a scan reuses its text and blob
-            // buffers instead of allocating for every row.
-            slot.set_ref(v?);
-        } else {
-            // A column added by ALTER TABLE after the row was written.
+    let m = n.min(out.len());
+    let cols = &mut out[..m];
+    // Over the previous row's values: a scan reuses their text and blob
+    // buffers instead of allocating for every row.
+    let stored = Record::decode_into(record, cols, want, table.rowid_alias)
+        .map_err(|e| e.context(format!("read row {rowid} of table {}", table.name)))?;
+    if let Some(a) = table.rowid_alias
+        && let Some(slot) = cols.get_mut(a)
+    {
+        *slot = Value::Integer(rowid);
+    }
+    // Columns added by ALTER TABLE after the row was written.
+    for (i, slot) in cols.iter_mut().enumerate().skip(stored) {
+        if Some(i) != table.rowid_alias {
             *slot = match &table.columns[i].default {
                 Some(crate::sql::ast::Expr::Literal(l)) => literal_value(l),
                 _ => Value::Null,
@@ -277,6 +290,15 @@ impl BExpr {
                 }
             }
             BExpr::Cmp(op, a, b, info) => {
+                // Columns, literals and parameters are compared in place
+                // when their affinity would not change them: no copies (of
+                // text, say) per row.
+                if let (Some(x), Some(y)) = (a.peek(cx, row), b.peek(cx, row))
+                    && unchanged_by(info.left, x)
+                    && unchanged_by(info.right, y)
+                {
+                    return Ok(compare_values(*op, x, y, info.coll));
+                }
                 let x = a.eval(cx, row)?;
                 let y = b.eval(cx, row)?;
                 compare_op(*op, x, y, info)
@@ -518,6 +540,36 @@ fn in_result(found: bool, saw_null: bool, not: bool) -> Value {
     }
 }
 
+/// Whether applying affinity `a` leaves `v` as it is.
+#[inline]
+fn unchanged_by(a: Option<Affinity>, v: &Value) -> bool {
+    matches!(
+        (a, v),
+        (None | Some(Affinity::Blob), _)
+            | (_, Value::Null | Value::Blob(_))
+            | (Some(Affinity::Real), Value::Real(_))
+            | (
+                Some(Affinity::Integer | Affinity::Numeric),
+                Value::Integer(_)
+            )
+            | (Some(Affinity::Text), Value::Text(_))
+    )
+}
+
+impl BExpr {
+    /// A column's, literal's or parameter's value, borrowed.
+    #[inline]
+    fn peek<'a>(&'a self, cx: &'a Cx, row: &'a [Value]) -> Option<&'a Value> {
+        const NULL: &Value = &Value::Null;
+        match self {
+            BExpr::Col(i) => Some(row.get(*i).unwrap_or(NULL)),
+            BExpr::Lit(v) => Some(v),
+            BExpr::Param(i) => Some(cx.params.get(*i).unwrap_or(NULL)),
+            _ => None,
+        }
+    }
+}
+
 /// Applies a comparison's conversions and compares.
 pub(crate) fn compare_op(op: BinaryOp, x: Value, y: Value, info: &CmpInfo) -> Value {
     let x = match info.left {
@@ -528,16 +580,21 @@ pub(crate) fn compare_op(op: BinaryOp, x: Value, y: Value, info: &CmpInfo) -> Va
         Some(a) => ops::apply_affinity(y, a),
         None => y,
     };
+    compare_values(op, &x, &y, info.coll)
+}
+
+/// Compares two values already converted for the comparison.
+fn compare_values(op: BinaryOp, x: &Value, y: &Value, coll: Collation) -> Value {
     match op {
         BinaryOp::Is | BinaryOp::IsNot => {
             let same = match (x.is_null(), y.is_null()) {
                 (true, true) => true,
-                (false, false) => ops::sql_compare(&x, &y, info.coll) == Some(Ordering::Equal),
+                (false, false) => ops::sql_compare(x, y, coll) == Some(Ordering::Equal),
                 _ => false,
             };
             Value::Integer(i64::from(same == (op == BinaryOp::Is)))
         }
-        _ => match ops::sql_compare(&x, &y, info.coll) {
+        _ => match ops::sql_compare(x, y, coll) {
             None => Value::Null,
             Some(o) => {
                 let r = match op {
@@ -712,6 +769,11 @@ pub(crate) trait Op: core::fmt::Debug + Send {
     fn reusable(&self) -> bool {
         false
     }
+    /// Says which slots of this operator's rows are read (`None`: all of
+    /// them), so the table reads underneath decode only the columns some
+    /// expression uses. An operator that does not look simply passes
+    /// nothing on, and everything below it is decoded, as without the call.
+    fn narrow(&mut self, _needed: Option<&[bool]>) {}
     /// For the planner: the aggregates an Aggregate (or a filter over one)
     /// appends to its rows.
     fn agg_count(&self) -> Option<usize> {
@@ -833,6 +895,15 @@ impl Op for Filter {
     fn reusable(&self) -> bool {
         self.input.reusable() && self.pred.reusable()
     }
+    fn narrow(&mut self, needed: Option<&[bool]>) {
+        let mut mask = needed.map(<[bool]>::to_vec);
+        if let Some(m) = &mut mask
+            && !self.pred.mark_cols(m)
+        {
+            mask = None;
+        }
+        self.input.narrow(mask.as_deref());
+    }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         line(out, depth, "FILTER".into());
         self.input.explain(depth + 1, out);
@@ -898,6 +969,12 @@ impl Op for Project {
     fn reusable(&self) -> bool {
         self.input.reusable() && self.exprs.iter().all(BExpr::reusable)
     }
+    fn narrow(&mut self, _needed: Option<&[bool]>) {
+        // Every output is computed, whichever are read.
+        let mut mask = Vec::new();
+        let all = self.exprs.iter().all(|e| e.mark_cols(&mut mask));
+        self.input.narrow(all.then_some(&mask[..]));
+    }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         line(out, depth, format!("PROJECT {} columns", self.exprs.len()));
         self.input.explain(depth + 1, out);
@@ -928,6 +1005,9 @@ impl Op for Trim {
     }
     fn reusable(&self) -> bool {
         self.input.reusable()
+    }
+    fn narrow(&mut self, _needed: Option<&[bool]>) {
+        self.input.narrow(None);
     }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         self.input.explain(depth, out);
@@ -972,6 +1052,9 @@ impl Op for Distinct {
     }
     fn reusable(&self) -> bool {
         self.input.reusable()
+    }
+    fn narrow(&mut self, _needed: Option<&[bool]>) {
+        self.input.narrow(None);
     }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         line(out, depth, "DISTINCT".into());
@@ -1039,6 +1122,9 @@ impl Op for Sort {
     }
     fn reusable(&self) -> bool {
         self.input.reusable()
+    }
+    fn narrow(&mut self, _needed: Option<&[bool]>) {
+        self.input.narrow(None);
     }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         line(out, depth, format!("SORT by {} keys", self.keys.len()));
@@ -1109,6 +1195,9 @@ impl Op for Limit {
             && self.limit.as_ref().is_none_or(BExpr::reusable)
             && self.offset.as_ref().is_none_or(BExpr::reusable)
     }
+    fn narrow(&mut self, needed: Option<&[bool]>) {
+        self.input.narrow(needed);
+    }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         line(out, depth, "LIMIT".into());
         self.input.explain(depth + 1, out);
@@ -1171,6 +1260,20 @@ impl Aggregate {
 impl Op for Aggregate {
     fn agg_count(&self) -> Option<usize> {
         Some(self.aggs.len())
+    }
+    fn narrow(&mut self, needed: Option<&[bool]>) {
+        // Output slots below `width` are the group's last input row; the
+        // rest are aggregates, which read their arguments.
+        let Some(needed) = needed else {
+            return self.input.narrow(None);
+        };
+        let mut mask: Vec<bool> = needed.iter().copied().take(self.width).collect();
+        let all = self.group_by.iter().all(|(e, _)| e.mark_cols(&mut mask))
+            && self.aggs.iter().all(|a| {
+                a.args.iter().all(|e| e.mark_cols(&mut mask))
+                    && a.filter.as_ref().is_none_or(|f| f.mark_cols(&mut mask))
+            });
+        self.input.narrow(all.then_some(&mask[..]));
     }
     fn reusable(&self) -> bool {
         self.input.reusable()
@@ -1413,6 +1516,8 @@ pub(crate) struct Level {
     pub probes: VecDeque<Vec<u8>>,
     /// The rowid a `RowidEq` access still has to look up.
     point: Option<i64>,
+    /// The table columns the query reads (empty: all); see `Op::narrow`.
+    wanted: Vec<bool>,
     pub pos: usize,
     pub done: bool,
     pub matched: bool,
@@ -1435,6 +1540,7 @@ impl Level {
             matches: Vec::new(),
             probes: VecDeque::new(),
             point: None,
+            wanted: Vec::new(),
             pos: 0,
             done: false,
             matched: false,
@@ -1794,9 +1900,9 @@ impl Level {
                         Store::Main => &mut *cx.main,
                         Store::Temp => &mut *cx.temp,
                     };
-                    return match BTree::open(t.root)
-                        .get_with(pager, &rowid_key(rowid), |v| decode_row(t, rowid, v, slots))?
-                    {
+                    return match BTree::open(t.root).get_with(pager, &rowid_key(rowid), |v| {
+                        decode_wanted(t, rowid, v, slots, &self.wanted)
+                    })? {
                         Some(r) => r.map(|()| true),
                         None => Ok(false),
                     };
@@ -1841,14 +1947,15 @@ impl Level {
                             None => {
                                 let rowid = rowid_from_key(range.key(), &t.name)?;
                                 let v = range.value(pager)?;
-                                decode_row(t, rowid, v, slots)?;
+                                decode_wanted(t, rowid, v, slots, &self.wanted)?;
                             }
                             Some(ix) => {
                                 let rowid = rowid_from_key(range.key(), &ix.name)?;
                                 let k = rowid_key(rowid);
                                 let t2 = t.clone();
-                                let found = BTree::open(t.root)
-                                    .get_with(pager, &k, |v| decode_row(&t2, rowid, v, slots))?;
+                                let found = BTree::open(t.root).get_with(pager, &k, |v| {
+                                    decode_wanted(&t2, rowid, v, slots, &self.wanted)
+                                })?;
                                 match found {
                                     Some(r) => r?,
                                     None => {
@@ -1906,8 +2013,9 @@ impl Level {
                         let tree = BTree::open(t.root);
                         let k = rowid_key(rowid);
                         let t2 = t.clone();
-                        let found =
-                            tree.get_with(pager, &k, |v| decode_row(&t2, rowid, v, slots))?;
+                        let found = tree.get_with(pager, &k, |v| {
+                            decode_wanted(&t2, rowid, v, slots, &self.wanted)
+                        })?;
                         match found {
                             Some(r) => r?,
                             None => {
@@ -1924,7 +2032,7 @@ impl Level {
                 }
                 let rowid = rowid_from_key(range.key(), &t.name)?;
                 let v = range.value(pager)?;
-                decode_row(t, rowid, v, slots)?;
+                decode_wanted(t, rowid, v, slots, &self.wanted)?;
                 Ok(true)
             }
             Source::Query { .. } | Source::JsonEach { .. } => {
@@ -1944,6 +2052,30 @@ impl Level {
 }
 
 impl Level {
+    /// Marks the slots this level's expressions read (see
+    /// [`BExpr::mark_cols`]).
+    fn mark_cols(&self, mask: &mut Vec<bool>) -> bool {
+        let access = match &self.access {
+            Access::Scan => true,
+            Access::RowidEq(e) => e.mark_cols(mask),
+            Access::RowidRange { lo, hi } => {
+                lo.as_ref().is_none_or(|(e, _)| e.mark_cols(mask))
+                    && hi.as_ref().is_none_or(|(e, _)| e.mark_cols(mask))
+            }
+            Access::Index { eq, lo, hi, .. } => {
+                eq.iter().all(|(e, _)| e.mark_cols(mask))
+                    && lo.as_ref().is_none_or(|(e, _, _)| e.mark_cols(mask))
+                    && hi.as_ref().is_none_or(|(e, _, _)| e.mark_cols(mask))
+            }
+            Access::InList { list, .. } => list.iter().all(|e| e.mark_cols(mask)),
+            Access::Hash { build, probe } => {
+                build.iter().all(|(e, _)| e.mark_cols(mask))
+                    && probe.iter().all(|e| e.mark_cols(mask))
+            }
+        };
+        access && self.filters.iter().all(|e| e.mark_cols(mask))
+    }
+
     /// See [`Op::reusable`]: a table read by rowid, range, index or scan,
     /// with no subqueries in its expressions (hash joins keep their table).
     fn reusable(&self) -> bool {
@@ -2171,6 +2303,32 @@ impl Op for JoinLoop {
         self.post.iter().all(BExpr::reusable) && self.levels.iter().all(Level::reusable)
     }
 
+    fn narrow(&mut self, needed: Option<&[bool]>) {
+        // Subqueries in FROM see the combined row as their outer row: with
+        // one of those, every slot may be read.
+        let Some(needed) = needed else { return };
+        if !self
+            .levels
+            .iter()
+            .all(|l| matches!(l.source, Source::Table(_)))
+        {
+            return;
+        }
+        let mut mask = needed.to_vec();
+        let all = self.post.iter().all(|e| e.mark_cols(&mut mask))
+            && self.levels.iter().all(|l| l.mark_cols(&mut mask));
+        if !all {
+            return;
+        }
+        for l in self.levels.iter_mut() {
+            if !matches!(l.access, Access::Hash { .. }) {
+                l.wanted = (0..l.width)
+                    .map(|j| mask.get(l.offset + j).copied().unwrap_or(false))
+                    .collect();
+            }
+        }
+    }
+
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         for (i, l) in self.levels.iter().enumerate() {
             line(out, depth + i, l.describe());
@@ -2274,6 +2432,47 @@ impl Op for RecursiveCte {
 // ------------------------------------------------------------ window functions
 
 impl BExpr {
+    /// Marks in `mask` the row slots the expression reads. False when it
+    /// holds a subquery, which may read any slot (through the outer row).
+    pub fn mark_cols(&self, mask: &mut Vec<bool>) -> bool {
+        let all = |es: &[&BExpr], mask: &mut Vec<bool>| es.iter().all(|e| e.mark_cols(mask));
+        match self {
+            BExpr::Col(i) => {
+                if *i >= mask.len() {
+                    mask.resize(i + 1, false);
+                }
+                mask[*i] = true;
+                true
+            }
+            BExpr::Lit(_) | BExpr::Outer(..) | BExpr::Param(_) => true,
+            BExpr::InSub { .. } | BExpr::Exists(..) | BExpr::Scalar(_) => false,
+            BExpr::Unary(_, e) | BExpr::IsNull(e, _) | BExpr::Cast(e, _) => e.mark_cols(mask),
+            BExpr::Arith(_, a, b) | BExpr::Cmp(_, a, b, _) | BExpr::And(a, b) | BExpr::Or(a, b) => {
+                all(&[a, b], mask)
+            }
+            BExpr::InList { expr, list, .. } => {
+                expr.mark_cols(mask) && list.iter().all(|e| e.mark_cols(mask))
+            }
+            BExpr::Like {
+                expr,
+                pattern,
+                escape,
+                ..
+            } => all(&[expr, pattern], mask) && escape.as_ref().is_none_or(|e| e.mark_cols(mask)),
+            BExpr::Case {
+                operand,
+                whens,
+                else_,
+            } => {
+                operand.as_ref().is_none_or(|(e, _)| e.mark_cols(mask))
+                    && whens.iter().all(|(a, b)| all(&[a, b], mask))
+                    && else_.as_ref().is_none_or(|e| e.mark_cols(mask))
+            }
+            BExpr::Func(_, args) => args.iter().all(|e| e.mark_cols(mask)),
+            BExpr::Raise(_, m) => m.as_ref().is_none_or(|e| e.mark_cols(mask)),
+        }
+    }
+
     /// Whether the expression holds no subquery (whose cached results would
     /// outlive a run): see [`Op::reusable`].
     pub fn reusable(&self) -> bool {
