@@ -18,6 +18,8 @@
 //!
 //! Loads run in one transaction, committed at the end, on both engines.
 
+pub mod sql;
+
 use std::hint::black_box;
 use std::ops::Bound;
 use std::path::PathBuf;

@@ -67,6 +67,17 @@ pub(crate) struct State {
     /// Running triggers, innermost last: the NEW/OLD scope and row its
     /// statements see.
     triggers: Vec<(Scope, Tuple)>,
+    /// Names this version of the schemas, so a prepared statement knows
+    /// whether the plan it kept is still good. Drawn from one process-wide
+    /// counter and copied with the schemas, so two states (the writer and
+    /// a snapshot reader) share a number only when they share the schemas.
+    schema_gen: u64,
+}
+
+/// A schema generation no state has had yet.
+fn next_schema_gen() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, AtomicOrdering::Relaxed)
 }
 
 impl State {
@@ -88,6 +99,7 @@ impl State {
             recursive_triggers: false,
             firing: Vec::new(),
             triggers: Vec::new(),
+            schema_gen: next_schema_gen(),
         }
     }
 }
@@ -132,6 +144,8 @@ struct Committed {
     main_commit: u64,
     temp_commit: u64,
     foreign_keys: bool,
+    /// The writer's `schema_gen` for these schemas.
+    schema_gen: u64,
 }
 
 /// A TurDB database; see the module documentation.
@@ -230,12 +244,19 @@ impl Database {
         let mut seeds = (main.snapshot(2)?, temp.snapshot(2)?);
         seeds.0.unpin();
         seeds.1.unpin();
+        let (main_commit, temp_commit) =
+            (main.header().commit_counter, temp.header().commit_counter);
+        let state = State {
+            busy_timeout_ms: options.busy_timeout_ms,
+            ..State::new(main, temp, schema.clone(), env.clone())
+        };
         let committed = Committed {
-            schema: schema.clone(),
-            temp_schema: Arc::new(Schema::default()),
-            main_commit: main.header().commit_counter,
-            temp_commit: temp.header().commit_counter,
+            schema,
+            temp_schema: state.temp_schema.clone(),
+            main_commit,
+            temp_commit,
             foreign_keys: false,
+            schema_gen: state.schema_gen,
         };
         Ok(Database {
             readers: Lock::new(Vec::new()),
@@ -247,10 +268,7 @@ impl Database {
             env: env.clone(),
             cache_pages: options.cache_pages,
             interrupt: AtomicBool::new(false),
-            state: Lock::new(State {
-                busy_timeout_ms: options.busy_timeout_ms,
-                ..State::new(main, temp, schema, env)
-            }),
+            state: Lock::new(state),
         })
     }
 
@@ -355,6 +373,7 @@ impl Database {
             let mut c = lock(&self.committed);
             c.schema = st.schema.clone();
             c.temp_schema = st.temp_schema.clone();
+            c.schema_gen = st.schema_gen;
             c.main_commit = st.main.header().commit_counter;
             c.temp_commit = st.temp.header().commit_counter;
             c.foreign_keys = st.foreign_keys;
@@ -386,6 +405,7 @@ impl Database {
             {
                 r.schema = c.schema.clone();
                 r.temp_schema = c.temp_schema.clone();
+                r.schema_gen = c.schema_gen;
                 true
             } else {
                 false
@@ -467,7 +487,9 @@ impl Database {
             db: self,
             parsed,
             sql: sql.to_string(),
-            names,
+            names: names.into(),
+            plan: None,
+            insert: None,
         })
     }
 
@@ -727,7 +749,12 @@ pub struct Statement<'db> {
     db: &'db Database,
     parsed: ast::Parsed,
     sql: String,
-    names: Vec<String>,
+    names: Arc<[String]>,
+    /// A SELECT's plan, kept from its last run when it can run again (see
+    /// `Op::reusable`), with the schema generation it was made under.
+    plan: Option<(u64, Planned)>,
+    /// A single-row INSERT, bound once (see `LoneInsert`).
+    insert: Option<LoneInsert>,
 }
 
 impl core::fmt::Debug for Statement<'_> {
@@ -758,23 +785,51 @@ impl<'db> Statement<'db> {
         };
         db.interrupt.store(false, AtomicOrdering::Relaxed);
         let st = held.state();
-        let out = run(st, &self.parsed, &self.sql, &params, &db.interrupt);
+        let generation = st.schema_gen;
+        if matches!(self.parsed.stmt, Stmt::Insert(_)) && st.in_txn() {
+            if !self.insert.as_ref().is_some_and(|li| li.applies(st)) {
+                self.insert = LoneInsert::compile(st, &self.parsed.stmt);
+            }
+            if let Some(li) = &mut self.insert {
+                let out = li.run(st, &params, &db.interrupt);
+                if let Held::Writer(g) = &held {
+                    db.after_write(g, thread_tag());
+                }
+                out?;
+                return Ok(Rows {
+                    held,
+                    planned: None,
+                    params,
+                    interrupt: &db.interrupt,
+                    current: None,
+                    names: self.names.clone(),
+                    keep: None,
+                });
+            }
+        }
+        let out = match self.plan.take() {
+            // Planning costs more than a point lookup runs.
+            Some((g, p)) if g == generation => Ok(Some(p)),
+            _ => run(st, &self.parsed, &self.sql, &params, &db.interrupt).map(|o| o.rows),
+        };
         if let Held::Writer(g) = &held {
             db.after_write(g, thread_tag());
         }
-        let mut planned = out?.rows;
+        let mut planned = out?;
         if let Some(p) = &mut planned {
             let st = held.state();
             let mut cx = st.cx(&params, &db.interrupt);
             p.op.rewind(&mut cx)?;
         }
+        let keep = matches!(self.parsed.stmt, Stmt::Select(_));
         Ok(Rows {
             held,
             planned,
             params,
             interrupt: &db.interrupt,
             current: None,
-            names: &self.names,
+            names: self.names.clone(),
+            keep: keep.then_some((&mut self.plan, generation)),
         })
     }
 
@@ -833,7 +888,28 @@ pub struct Rows<'s> {
     params: Vec<Value>,
     interrupt: &'s AtomicBool,
     current: Option<Row>,
-    names: &'s [String],
+    names: Arc<[String]>,
+    /// Where the statement keeps its plan for the next run, and the schema
+    /// generation it was made under (SELECTs only).
+    keep: Option<(&'s mut Option<(u64, Planned)>, u64)>,
+}
+
+impl Rows<'_> {
+    /// Hands a reusable plan back to its statement.
+    fn finish(&mut self) {
+        if let Some(p) = self.planned.take()
+            && let Some((slot, generation)) = &mut self.keep
+            && p.op.reusable()
+        {
+            **slot = Some((*generation, p));
+        }
+    }
+}
+
+impl Drop for Rows<'_> {
+    fn drop(&mut self) {
+        self.finish();
+    }
 }
 
 impl core::fmt::Debug for Rows<'_> {
@@ -846,7 +922,7 @@ impl core::fmt::Debug for Rows<'_> {
 #[derive(Debug)]
 pub struct Row {
     values: Vec<Value>,
-    names: Vec<String>,
+    names: Arc<[String]>,
 }
 
 impl Rows<'_> {
@@ -858,19 +934,16 @@ impl Rows<'_> {
         };
         let st = self.held.state();
         let mut cx = st.cx(&self.params, self.interrupt);
-        let r = p.op.next(&mut cx);
-        match r? {
-            Some(values) => {
-                self.current = Some(Row {
-                    values,
-                    names: self.names.to_vec(),
-                });
-                Ok(self.current.as_ref())
-            }
-            None => {
-                self.planned = None;
-                Ok(None)
-            }
+        // One row, refilled: its values' buffers serve every row.
+        let row = self.current.get_or_insert_with(|| Row {
+            values: Vec::new(),
+            names: self.names.clone(),
+        });
+        if p.op.next_into(&mut cx, &mut row.values)? {
+            Ok(self.current.as_ref())
+        } else {
+            self.finish();
+            Ok(None)
         }
     }
 }
@@ -1094,6 +1167,7 @@ impl State {
     }
 
     fn reload_schema(&mut self) -> Result<()> {
+        self.schema_gen = next_schema_gen();
         self.schema = Arc::new(load_schema(&mut self.main, Store::Main)?);
         self.temp_schema = Arc::new(load_schema(&mut self.temp, Store::Temp)?);
         Ok(())
@@ -1175,7 +1249,9 @@ fn run(
     let text = sql.get(parsed.start..parsed.end).unwrap_or("");
     match &parsed.stmt {
         Stmt::Select(s) => {
-            let planned = st.binder().plan_select(s)?;
+            let mut planned = st.binder().plan_select(s)?;
+            // Table reads decode only the columns the query uses.
+            planned.op.narrow(None);
             Ok(Outcome {
                 rows: Some(planned),
             })
@@ -1272,6 +1348,9 @@ fn run(
         other => {
             let localized = localize(st, other)?;
             let other = localized.as_ref().unwrap_or(other);
+            if st.in_txn() && lone_insert(st, other) {
+                return run_lone(st, other, text, params, interrupt);
+            }
             let sp = st.begin_stmt()?;
             let r = run_write(st, other, text, params, interrupt);
             match r {
@@ -1314,6 +1393,191 @@ fn run(
                 }
             }
         }
+    }
+}
+
+/// A single-row INSERT into a table without triggers, foreign keys to
+/// check, AUTOINCREMENT, upsert or RETURNING, whose conflict mode undoes
+/// nothing but the row: `Writer::insert` checks every constraint before its
+/// first write, so such a statement either fails having written nothing or
+/// succeeds, and needs no savepoint of its own. (A savepoint makes the
+/// statement's first write of every page copy it, which in a bulk load
+/// inside one transaction is a 16 KiB copy per row.)
+fn lone_insert(st: &State, stmt: &Stmt) -> bool {
+    let Stmt::Insert(ins) = stmt else {
+        return false;
+    };
+    let single = match &ins.source {
+        ast::InsertSource::DefaultValues => true,
+        ast::InsertSource::Select(sel) => lone_values(ins, sel).is_some(),
+    };
+    if !single
+        || !ins.upsert.is_empty()
+        || !ins.returning.is_empty()
+        || !matches!(
+            ins.or,
+            None | Some(Conflict::Abort | Conflict::Fail | Conflict::Ignore)
+        )
+        || !matches!(view_target(st, &ins.table), Ok(None))
+    {
+        return false;
+    }
+    let Ok(table) = target_table(st, &ins.table) else {
+        return false;
+    };
+    let checks_fks = st.foreign_keys && !table.foreign_keys.is_empty();
+    !(table.autoincrement || checks_fks || has_triggers(st, &table))
+}
+
+/// Runs a [`lone_insert`] inside the open transaction without a savepoint.
+fn run_lone(
+    st: &mut State,
+    stmt: &Stmt,
+    text: &str,
+    params: &[Value],
+    interrupt: &AtomicBool,
+) -> Result<Outcome> {
+    without_savepoint(st, |st| run_write(st, stmt, text, params, interrupt))
+}
+
+/// Runs `f`, a statement that fails before writing or not at all (see
+/// [`lone_insert`]), inside the open transaction with no savepoint.
+fn without_savepoint<T>(st: &mut State, f: impl FnOnce(&mut State) -> Result<T>) -> Result<T> {
+    let before = (st.main.change_seq(), st.temp.change_seq());
+    let r = f(st);
+    if r.is_err() && (st.main.change_seq(), st.temp.change_seq()) != before {
+        // It failed after writing, which only I/O or corruption errors do.
+        // With no savepoint to return to, the transaction goes, as SQLite
+        // rolls back a transaction after such errors.
+        st.main.rollback()?;
+        st.temp.rollback()?;
+        st.explicit = false;
+        st.savepoints.clear();
+        st.reload_schema()?;
+    }
+    r
+}
+
+/// A [`lone_insert`] bound once and kept by its prepared statement: a bulk
+/// load runs it per row without finding the table, mapping columns and
+/// binding expressions again. Valid while the schema generation it was
+/// made under lasts.
+pub(crate) struct LoneInsert {
+    generation: u64,
+    table: Arc<Table>,
+    indexes: Vec<Arc<Index>>,
+    targets: Vec<usize>,
+    exprs: Vec<BExpr>,
+    defaults: Vec<Option<BExpr>>,
+    checks: Vec<(String, BExpr)>,
+    generated: Vec<(usize, BExpr)>,
+    conflict: Conflict,
+}
+
+impl LoneInsert {
+    /// Binds `stmt` if it is a [`lone_insert`] of one VALUES row (None
+    /// otherwise, and on any error: the general path then reports it).
+    fn compile(st: &State, stmt: &Stmt) -> Option<LoneInsert> {
+        let Stmt::Insert(ins) = stmt else {
+            return None;
+        };
+        let ast::InsertSource::Select(sel) = &ins.source else {
+            return None;
+        };
+        let row = lone_values(ins, sel)?;
+        if !lone_insert(st, stmt) || !matches!(localize(st, stmt), Ok(None)) {
+            return None;
+        }
+        let table = target_table(st, &ins.table).ok()?;
+        let targets = insert_targets(&table, ins).ok()?;
+        if targets.len() != row.len() {
+            return None;
+        }
+        let mut b = st.binder();
+        let (checks, generated) = writer_exprs(&mut b, &table).ok()?;
+        b.scopes.push(Scope::default());
+        let defaults = table
+            .columns
+            .iter()
+            .map(|c| c.default.as_ref().map(|e| b.bind(e)).transpose())
+            .collect::<Result<Vec<_>>>()
+            .ok()?;
+        let exprs = row
+            .iter()
+            .map(|e| b.bind(e))
+            .collect::<Result<Vec<_>>>()
+            .ok()?;
+        drop(b);
+        Some(LoneInsert {
+            generation: st.schema_gen,
+            indexes: schema_of(st, table.store).indexes_of(&table.name),
+            table,
+            targets,
+            exprs,
+            defaults,
+            checks,
+            generated,
+            conflict: ins.or.unwrap_or(Conflict::Abort),
+        })
+    }
+
+    /// Whether it still applies: same schema, inside a transaction, and no
+    /// foreign keys to check since `PRAGMA foreign_keys` was last set.
+    fn applies(&self, st: &State) -> bool {
+        let checks_fks = st.foreign_keys && !self.table.foreign_keys.is_empty();
+        self.generation == st.schema_gen && st.in_txn() && !checks_fks
+    }
+
+    /// Inserts the row for `params`, as `insert` would.
+    fn run(&mut self, st: &mut State, params: &[Value], interrupt: &AtomicBool) -> Result<()> {
+        let inserted = without_savepoint(st, |st| {
+            let mut cx = st.cx(params, interrupt);
+            let mut src = Vec::with_capacity(self.exprs.len());
+            for e in self.exprs.iter_mut() {
+                src.push(e.eval(&mut cx, &[])?);
+            }
+            let (vals, rowid) =
+                insert_row(&mut cx, &self.table, src, &self.targets, &mut self.defaults)?;
+            let mut w = Writer {
+                table: &self.table,
+                indexes: &self.indexes,
+                checks: core::mem::take(&mut self.checks),
+                generated: core::mem::take(&mut self.generated),
+            };
+            let r = w.insert(&mut cx, vals, rowid, self.conflict);
+            self.checks = w.checks;
+            self.generated = w.generated;
+            r
+        })?;
+        st.changes = u64::from(inserted.is_some());
+        st.total_changes += st.changes;
+        if let Some(r) = inserted {
+            st.last_rowid = r;
+        }
+        Ok(())
+    }
+}
+
+/// Whether triggers (TEMP or not) are defined on `table`.
+fn has_triggers(st: &State, table: &Table) -> bool {
+    !st.temp_schema.triggers_of(&table.name).is_empty()
+        || (table.store == Store::Main && !st.schema.triggers_of(&table.name).is_empty())
+}
+
+/// The expressions of an INSERT's source when it is one row of VALUES
+/// with nothing around it (evaluated directly, without planning a query).
+fn lone_values<'a>(ins: &ast::Insert, sel: &'a ast::Select) -> Option<&'a [Expr]> {
+    if ins.with.is_some()
+        || sel.with.is_some()
+        || !sel.order_by.is_empty()
+        || sel.limit.is_some()
+        || sel.offset.is_some()
+    {
+        return None;
+    }
+    match &sel.body {
+        ast::SelectBody::Values(rows) if rows.len() == 1 => Some(&rows[0]),
+        _ => None,
     }
 }
 
@@ -1551,6 +1815,7 @@ fn create_schema(st: &mut State, name: &str, if_not_exists: bool) -> Result<()> 
         0,
         "",
     )?;
+    st.schema_gen = next_schema_gen();
     Arc::make_mut(&mut st.schema).named.insert(k);
     Ok(())
 }
@@ -1596,6 +1861,7 @@ fn drop_schema(st: &mut State, name: &str, if_exists: bool, cascade: bool) -> Re
         drop_object(st, ast::ObjectKind::Table, true, &qn(&t))?;
     }
     catalog_delete(st, Store::Main, &format!("\u{2}schema:{k}"))?;
+    st.schema_gen = next_schema_gen();
     Arc::make_mut(&mut st.schema).named.remove(&k);
     Ok(())
 }
@@ -1617,6 +1883,7 @@ fn schema_of(st: &State, store: Store) -> &Schema {
 }
 
 fn schema_mut(st: &mut State, store: Store) -> &mut Schema {
+    st.schema_gen = next_schema_gen();
     match store {
         Store::Main => Arc::make_mut(&mut st.schema),
         Store::Temp => Arc::make_mut(&mut st.temp_schema),
@@ -2811,7 +3078,17 @@ impl Writer<'_> {
             vals[a] = Value::Integer(rowid);
         }
         let key = rowid_key(rowid);
-        if tree.get(cx.pager(t.store), &key)?.is_some() {
+        let rowid_taken = || {
+            let col = t
+                .rowid_alias
+                .map_or("rowid".to_string(), |a| t.columns[a].name.clone());
+            err!(Constraint, "UNIQUE constraint failed: {}.{col}", t.name)
+        };
+        // With no unique index to check in between, the rowid check rides
+        // on the insert itself (one descent instead of two) — except for
+        // REPLACE, which must first remove the row it collides with.
+        let fused = conflict != Conflict::Replace && self.indexes.iter().all(|ix| !ix.unique);
+        if !fused && tree.get(cx.pager(t.store), &key)?.is_some() {
             match conflict {
                 Conflict::Ignore => return Ok(None),
                 Conflict::Replace => {
@@ -2819,16 +3096,7 @@ impl Writer<'_> {
                         self.delete_row(cx, rowid, &old)?;
                     }
                 }
-                _ => {
-                    let col = t
-                        .rowid_alias
-                        .map_or("rowid".to_string(), |a| t.columns[a].name.clone());
-                    return Err(err!(
-                        Constraint,
-                        "UNIQUE constraint failed: {}.{col}",
-                        t.name
-                    ));
-                }
+                _ => return Err(rowid_taken()),
             }
         }
         for ix in self.indexes {
@@ -2850,6 +3118,24 @@ impl Writer<'_> {
                 }
             }
         }
+        // Index keys are made, and their size checked, before the first
+        // write: a failing row then fails without having written anything
+        // (which `lone_insert` relies on).
+        let mut keys = Vec::with_capacity(self.indexes.len());
+        for ix in self.indexes {
+            let vk = self.index_values(ix, &vals);
+            let k = index_key(ix, &vk, Some(rowid));
+            if k.len() > crate::btree::MAX_KEY_LEN {
+                return Err(err!(
+                    TooBig,
+                    "insert into index {}: key of {} bytes (at most {})",
+                    ix.name,
+                    k.len(),
+                    crate::btree::MAX_KEY_LEN
+                ));
+            }
+            keys.push(k);
+        }
         let mut rec = Vec::new();
         let refs: Vec<ValueRef<'_>> = vals
             .iter()
@@ -2863,11 +3149,18 @@ impl Writer<'_> {
             })
             .collect();
         encode_record(&mut rec, &refs);
-        tree.insert(cx.pager(t.store), &key, &rec)?;
-        for ix in self.indexes {
-            let vk = self.index_values(ix, &vals);
-            let k = index_key(ix, &vk, Some(rowid));
-            BTree::open(ix.root).insert(cx.pager(ix.store), &k, &[])?;
+        if fused {
+            if !tree.insert_new(cx.pager(t.store), &key, &rec)? {
+                return match conflict {
+                    Conflict::Ignore => Ok(None),
+                    _ => Err(rowid_taken()),
+                };
+            }
+        } else {
+            tree.insert(cx.pager(t.store), &key, &rec)?;
+        }
+        for (ix, k) in self.indexes.iter().zip(&keys) {
+            BTree::open(ix.root).insert(cx.pager(ix.store), k, &[])?;
         }
         Ok(Some(rowid))
     }
@@ -3299,6 +3592,85 @@ fn exec_quiet(st: &mut State, sql: &str, params: &[Value], interrupt: &AtomicBoo
     Ok(())
 }
 
+/// The table column each value of an INSERT's rows goes to (`usize::MAX`
+/// for the rowid).
+fn insert_targets(table: &Table, ins: &ast::Insert) -> Result<Vec<usize>> {
+    if ins.columns.is_empty() {
+        return Ok((0..table.columns.len())
+            .filter(|&i| table.columns[i].generated.is_none())
+            .collect());
+    }
+    let mut v = Vec::new();
+    for c in &ins.columns {
+        let i = match table.column(c) {
+            Some(i) => i,
+            None if ["rowid", "oid", "_rowid_"]
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(c)) =>
+            {
+                usize::MAX
+            }
+            None => {
+                return Err(err!(
+                    NotFound,
+                    "table {} has no column named {c}",
+                    table.name
+                ));
+            }
+        };
+        v.push(i);
+    }
+    Ok(v)
+}
+
+/// Spreads one source row of an INSERT over the table's columns, fills in
+/// defaults, and returns the column values and the rowid, if given.
+fn insert_row(
+    cx: &mut Cx,
+    table: &Table,
+    src: impl IntoIterator<Item = Value>,
+    targets: &[usize],
+    defaults: &mut [Option<BExpr>],
+) -> Result<(Tuple, Option<i64>)> {
+    let mut vals = vec![Value::Null; table.columns.len()];
+    let mut given = vec![false; table.columns.len()];
+    let mut rowid = None;
+    for (v, &ti) in src.into_iter().zip(targets) {
+        if ti == usize::MAX {
+            rowid = Some(v);
+            continue;
+        }
+        given[ti] = true;
+        vals[ti] = v;
+    }
+    for (i, d) in defaults.iter_mut().enumerate() {
+        if !given[i]
+            && let Some(d) = d
+        {
+            vals[i] = d.eval(cx, &[])?;
+        }
+    }
+    if let Some(a) = table.rowid_alias
+        && !vals[a].is_null()
+    {
+        rowid = Some(vals[a].clone());
+    }
+    let rowid = match rowid {
+        None | Some(Value::Null) => None,
+        Some(v) => match ops::apply_affinity(v, Affinity::Integer) {
+            Value::Integer(i) => Some(i),
+            _ => {
+                return Err(err!(
+                    Type,
+                    "datatype mismatch: rowid of {} must be an integer",
+                    table.name
+                ));
+            }
+        },
+    };
+    Ok((vals, rowid))
+}
+
 fn insert(
     st: &mut State,
     ins: &ast::Insert,
@@ -3312,34 +3684,7 @@ fn insert(
     let store = table.store;
     let indexes = schema_of(st, store).indexes_of(&table.name);
     let conflict = ins.or.unwrap_or(Conflict::Abort);
-    // Column mapping.
-    let targets: Vec<usize> = if ins.columns.is_empty() {
-        (0..table.columns.len())
-            .filter(|&i| table.columns[i].generated.is_none())
-            .collect()
-    } else {
-        let mut v = Vec::new();
-        for c in &ins.columns {
-            let i = match table.column(c) {
-                Some(i) => i,
-                None if ["rowid", "oid", "_rowid_"]
-                    .iter()
-                    .any(|r| r.eq_ignore_ascii_case(c)) =>
-                {
-                    usize::MAX
-                }
-                None => {
-                    return Err(err!(
-                        NotFound,
-                        "table {} has no column named {c}",
-                        table.name
-                    ));
-                }
-            };
-            v.push(i);
-        }
-        v
-    };
+    let targets = insert_targets(&table, ins)?;
     let mut b = st.binder();
     let (checks, generated) = writer_exprs(&mut b, &table)?;
     let mut ret = returning(&mut b, &table, &ins.returning)?;
@@ -3410,7 +3755,20 @@ fn insert(
             None => None,
         });
     }
+    let mut lone = match &ins.source {
+        ast::InsertSource::Select(sel) => match lone_values(ins, sel) {
+            Some(exprs) => Some(
+                exprs
+                    .iter()
+                    .map(|e| b.bind(e))
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+            None => None,
+        },
+        ast::InsertSource::DefaultValues => None,
+    };
     let source = match &ins.source {
+        _ if lone.is_some() => None,
         ast::InsertSource::Select(sel) => {
             b.scopes.pop();
             let p = match (&ins.with, &sel.with) {
@@ -3432,6 +3790,23 @@ fn insert(
     {
         let mut cx = st.cx(params, interrupt);
         match source {
+            _ if lone.is_some() => {
+                let exprs = lone.as_deref_mut().unwrap_or_default();
+                if exprs.len() != targets.len() {
+                    return Err(err!(
+                        InvalidArgument,
+                        "table {} has {} columns but {} values were supplied",
+                        table.name,
+                        targets.len(),
+                        exprs.len()
+                    ));
+                }
+                let mut r = Vec::with_capacity(exprs.len());
+                for e in exprs.iter_mut() {
+                    r.push(e.eval(&mut cx, &[])?);
+                }
+                rows.push(r);
+            }
             Some(mut p) => {
                 if p.names.len() != targets.len() {
                     return Err(err!(
@@ -3458,6 +3833,11 @@ fn insert(
     };
     let mut changes = 0u64;
     let mut out_rows = Vec::new();
+    // What only triggers, foreign keys and RETURNING need is skipped for
+    // the rest (a plain insert does not read back the row it wrote).
+    let triggers = has_triggers(st, &table);
+    let needs_row =
+        triggers || !ret.is_empty() || (st.foreign_keys && !table.foreign_keys.is_empty());
     let mut seq = if table.autoincrement {
         read_sequence(st, &table, interrupt)?
     } else {
@@ -3465,58 +3845,27 @@ fn insert(
     };
     let seq_at_start = seq;
     for src in rows {
-        let mut vals = vec![Value::Null; table.columns.len()];
-        let mut given = vec![false; table.columns.len()];
-        let mut rowid = None;
-        {
+        let (vals, rowid) = {
             let mut cx = st.cx(params, interrupt);
-            for (v, &ti) in src.into_iter().zip(&targets) {
-                if ti == usize::MAX {
-                    rowid = Some(v);
-                    continue;
-                }
-                given[ti] = true;
-                vals[ti] = v;
-            }
-            for (i, d) in defaults.iter_mut().enumerate() {
-                if !given[i]
-                    && let Some(d) = d
-                {
-                    vals[i] = d.eval(&mut cx, &[])?;
-                }
-            }
-        }
-        if let Some(a) = table.rowid_alias
-            && !vals[a].is_null()
-        {
-            rowid = Some(vals[a].clone());
-        }
-        let rowid = match rowid {
-            None | Some(Value::Null) => None,
-            Some(v) => match ops::apply_affinity(v, Affinity::Integer) {
-                Value::Integer(i) => Some(i),
-                _ => {
-                    return Err(err!(
-                        Type,
-                        "datatype mismatch: rowid of {} must be an integer",
-                        table.name
-                    ));
-                }
-            },
+            insert_row(&mut cx, &table, src, &targets, &mut defaults)?
         };
-        let mut new_row = vals.clone();
-        new_row.push(rowid.map_or(Value::Integer(-1), Value::Integer));
-        if fire(
-            st,
-            &table,
-            Event::Insert,
-            ast::TriggerTime::Before,
-            None,
-            Some(&new_row),
-            &[],
-            params,
-            interrupt,
-        )? == Fired::Ignore
+        let mut new_row = Vec::new();
+        if triggers {
+            new_row.clone_from(&vals);
+            new_row.push(rowid.map_or(Value::Integer(-1), Value::Integer));
+        }
+        if triggers
+            && fire(
+                st,
+                &table,
+                Event::Insert,
+                ast::TriggerTime::Before,
+                None,
+                Some(&new_row),
+                &[],
+                params,
+                interrupt,
+            )? == Fired::Ignore
         {
             continue;
         }
@@ -3589,7 +3938,11 @@ fn insert(
             let r = w.insert(&mut cx, vals, rowid, conflict)?;
             match r {
                 Some(r) => {
-                    let row = w.read_row(&mut cx, r)?.unwrap_or_default();
+                    let row = if needs_row {
+                        w.read_row(&mut cx, r)?.unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    };
                     if !ret.is_empty() {
                         let mut o = Vec::new();
                         for e in ret.iter_mut() {
@@ -3607,6 +3960,9 @@ fn insert(
             st.last_rowid = r;
             if table.autoincrement && r > seq {
                 seq = r;
+            }
+            if !needs_row {
+                continue;
             }
             fk_child_check(st, &table, &row, params, interrupt)?;
             fire(

@@ -11,6 +11,11 @@
 //! the key it was on, then steps from there. If that entry was deleted,
 //! `next` lands on its successor (and `prev` on its predecessor), as a
 //! reader of a changing table expects.
+//!
+//! Because the images are immutable, a leaf is checked once, when the
+//! cursor enters it, and an entry's key and value are located once, when
+//! the cursor moves onto it: `key` and `value` are then plain slices of the
+//! held image, which is what makes a scan cheap per entry.
 
 use alloc::vec::Vec;
 use core::ops::Bound;
@@ -31,6 +36,12 @@ pub struct Cursor {
     valid: bool,
     seq: u64,
     usable: usize,
+    /// Slots of the leaf on top of the stack (checked when it was entered).
+    leaf_n: usize,
+    /// Where the current entry's key lies in the leaf image.
+    key_at: (usize, usize),
+    /// Where its value lies.
+    val_at: ValueAt,
     /// Key saved for re-seeking after the tree changed.
     saved: Vec<u8>,
     /// Buffer for values read from overflow chains.
@@ -42,6 +53,13 @@ enum Edge {
     Last,
 }
 
+/// A located value: a range of the leaf image, or an overflow chain.
+#[derive(Clone, Copy, Debug)]
+enum ValueAt {
+    Inline(usize, usize),
+    Overflow { first: PageNo, len: usize },
+}
+
 impl Cursor {
     pub(crate) fn new(tree: BTree) -> Cursor {
         Cursor {
@@ -50,6 +68,9 @@ impl Cursor {
             valid: false,
             seq: 0,
             usable: 0,
+            leaf_n: 0,
+            key_at: (0, 0),
+            val_at: ValueAt::Inline(0, 0),
             saved: Vec::new(),
             buf: Vec::new(),
         }
@@ -65,25 +86,52 @@ impl Cursor {
         Node::new(page, *no, self.usable)
     }
 
-    fn leaf(&self) -> Result<(Node<'_>, usize)> {
-        let level = self.stack.len() - 1;
-        Ok((self.node_at(level)?, self.stack[level].2))
+    /// Locates the entry under the cursor, after a move that returned `on`.
+    #[inline]
+    fn entered(&mut self, on: bool) -> Result<bool> {
+        if !on {
+            return Ok(false);
+        }
+        let Some((page, no, i)) = self.stack.last() else {
+            return Err(err!(Internal, "cursor on an entry without a path"));
+        };
+        let node = Node::checked(page, *no, self.leaf_n, self.usable);
+        let base = page.as_ptr() as usize;
+        let (key, value) = node.entry(*i)?;
+        self.key_at = (key.as_ptr() as usize - base, key.len());
+        self.val_at = match value {
+            LeafValue::Inline(v) => ValueAt::Inline(v.as_ptr() as usize - base, v.len()),
+            LeafValue::Overflow { len, first } => ValueAt::Overflow { first, len },
+        };
+        Ok(true)
     }
 
     /// The key under the cursor (empty if it is not on an entry).
+    #[inline]
     pub fn key(&self) -> &[u8] {
-        if !self.valid {
-            return &[];
-        }
-        match self.leaf() {
-            Ok((node, i)) => node.key(i).unwrap_or(&[]),
-            Err(_) => &[],
+        match self.stack.last() {
+            Some((page, _, _)) if self.valid => {
+                let (off, len) = self.key_at;
+                page.get(off..off + len).unwrap_or(&[])
+            }
+            _ => &[],
         }
     }
 
     /// The value under the cursor. Values in overflow chains are read into
     /// a buffer owned by the cursor.
+    #[inline]
     pub fn value(&mut self, pager: &mut Pager) -> Result<&[u8]> {
+        if self.valid
+            && pager.change_seq() == self.seq
+            && let ValueAt::Inline(off, len) = self.val_at
+            && let Some(top) = self.stack.len().checked_sub(1)
+        {
+            return self.stack[top]
+                .0
+                .get(off..off + len)
+                .ok_or_else(|| err!(Internal, "cursor value outside its page"));
+        }
         self.value_inner(pager).map_err(|e| in_file(pager, e))
     }
 
@@ -102,23 +150,21 @@ impl Cursor {
                 self.tree.root()
             ));
         }
-        let (first, len) = {
-            let (node, i) = self.leaf()?;
-            match node.value(i)? {
-                LeafValue::Inline(_) => (0, 0),
-                LeafValue::Overflow { len, first } => (first, len),
+        match self.val_at {
+            ValueAt::Inline(off, len) => {
+                let (page, _, _) = self
+                    .stack
+                    .last()
+                    .ok_or_else(|| err!(Internal, "cursor on an entry without a path"))?;
+                page.get(off..off + len)
+                    .ok_or_else(|| err!(Internal, "cursor value outside its page"))
             }
-        };
-        if first == 0 {
-            let (node, i) = self.leaf()?;
-            return match node.value(i)? {
-                LeafValue::Inline(v) => Ok(v),
-                LeafValue::Overflow { .. } => Err(err!(Internal, "value changed kind")),
-            };
+            ValueAt::Overflow { first, len } => {
+                self.buf.clear();
+                overflow::read_chain(pager, self.usable, first, len, &mut self.buf)?;
+                Ok(&self.buf)
+            }
         }
-        self.buf.clear();
-        overflow::read_chain(pager, self.usable, first, len, &mut self.buf)?;
-        Ok(&self.buf)
     }
 
     fn start(&mut self, pager: &Pager) {
@@ -149,6 +195,7 @@ impl Cursor {
             let child = if leaf { 0 } else { node.child(idx)? };
             self.stack.push((page, no, idx));
             if leaf {
+                self.leaf_n = n;
                 return Ok(());
             }
             no = child;
@@ -157,7 +204,9 @@ impl Cursor {
 
     /// Moves to the first entry. Returns whether there is one.
     pub fn first(&mut self, pager: &mut Pager) -> Result<bool> {
-        self.first_inner(pager).map_err(|e| in_file(pager, e))
+        self.first_inner(pager)
+            .and_then(|on| self.entered(on))
+            .map_err(|e| in_file(pager, e))
     }
 
     fn first_inner(&mut self, pager: &mut Pager) -> Result<bool> {
@@ -169,7 +218,9 @@ impl Cursor {
 
     /// Moves to the last entry. Returns whether there is one.
     pub fn last(&mut self, pager: &mut Pager) -> Result<bool> {
-        self.last_inner(pager).map_err(|e| in_file(pager, e))
+        self.last_inner(pager)
+            .and_then(|on| self.entered(on))
+            .map_err(|e| in_file(pager, e))
     }
 
     fn last_inner(&mut self, pager: &mut Pager) -> Result<bool> {
@@ -182,7 +233,9 @@ impl Cursor {
     /// Moves to the first entry with a key at or after `key`. Returns
     /// whether there is one.
     pub fn seek(&mut self, pager: &mut Pager, key: &[u8]) -> Result<bool> {
-        self.seek_inner(pager, key).map_err(|e| in_file(pager, e))
+        self.seek_inner(pager, key)
+            .and_then(|on| self.entered(on))
+            .map_err(|e| in_file(pager, e))
     }
 
     fn seek_inner(&mut self, pager: &mut Pager, key: &[u8]) -> Result<bool> {
@@ -202,6 +255,7 @@ impl Cursor {
                 let i = match node.search(key)? {
                     Ok(i) | Err(i) => i,
                 };
+                self.leaf_n = node.n;
                 self.stack.push((page, no, i));
                 break;
             }
@@ -218,6 +272,7 @@ impl Cursor {
     /// `inclusive`). Returns whether there is one.
     pub fn seek_back(&mut self, pager: &mut Pager, key: &[u8], inclusive: bool) -> Result<bool> {
         self.seek_back_inner(pager, key, inclusive)
+            .and_then(|on| self.entered(on))
             .map_err(|e| in_file(pager, e))
     }
 
@@ -234,19 +289,21 @@ impl Cursor {
     /// If the leaf index is past the leaf's end (or the leaf is empty),
     /// moves on to the next entry; else stays.
     fn settle_forward(&mut self, pager: &mut Pager) -> Result<bool> {
-        let (node, i) = self.leaf()?;
-        if i < node.n {
+        if self.leaf_index() < self.leaf_n {
             return Ok(true);
         }
         self.climb_forward(pager)
     }
 
     fn settle_backward(&mut self, pager: &mut Pager) -> Result<bool> {
-        let (node, i) = self.leaf()?;
-        if i < node.n {
+        if self.leaf_index() < self.leaf_n {
             return Ok(true);
         }
         self.climb_backward(pager)
+    }
+
+    fn leaf_index(&self) -> usize {
+        self.stack.last().map_or(0, |e| e.2)
     }
 
     /// Leaves the current leaf for the first entry of the next non-empty
@@ -269,8 +326,7 @@ impl Cursor {
                 self.stack.pop();
             };
             self.descend_edge(pager, next, Edge::First)?;
-            let (node, _) = self.leaf()?;
-            if node.n > 0 {
+            if self.leaf_n > 0 {
                 return Ok(true);
             }
         }
@@ -294,8 +350,7 @@ impl Cursor {
                 self.stack.pop();
             };
             self.descend_edge(pager, prev, Edge::Last)?;
-            let (node, _) = self.leaf()?;
-            if node.n > 0 {
+            if self.leaf_n > 0 {
                 return Ok(true);
             }
         }
@@ -314,8 +369,20 @@ impl Cursor {
     }
 
     /// Moves to the next entry. Returns whether there is one.
+    #[inline]
     pub fn next(&mut self, pager: &mut Pager) -> Result<bool> {
-        self.next_inner(pager).map_err(|e| in_file(pager, e))
+        // The step a scan takes for all but one entry per leaf.
+        if self.valid
+            && pager.change_seq() == self.seq
+            && let Some(top) = self.stack.last_mut()
+            && top.2 + 1 < self.leaf_n
+        {
+            top.2 += 1;
+            return self.entered(true).map_err(|e| in_file(pager, e));
+        }
+        self.next_inner(pager)
+            .and_then(|on| self.entered(on))
+            .map_err(|e| in_file(pager, e))
     }
 
     fn next_inner(&mut self, pager: &mut Pager) -> Result<bool> {
@@ -328,11 +395,10 @@ impl Cursor {
                 return Ok(self.valid);
             }
         }
-        let level = self.stack.len() - 1;
-        let n = self.node_at(level)?.n;
-        let i = self.stack[level].2 + 1;
-        if i < n {
-            self.stack[level].2 = i;
+        if let Some(top) = self.stack.last_mut()
+            && top.2 + 1 < self.leaf_n
+        {
+            top.2 += 1;
             return Ok(true);
         }
         self.climb_forward(pager)
@@ -340,7 +406,9 @@ impl Cursor {
 
     /// Moves to the previous entry. Returns whether there is one.
     pub fn prev(&mut self, pager: &mut Pager) -> Result<bool> {
-        self.prev_inner(pager).map_err(|e| in_file(pager, e))
+        self.prev_inner(pager)
+            .and_then(|on| self.entered(on))
+            .map_err(|e| in_file(pager, e))
     }
 
     fn prev_inner(&mut self, pager: &mut Pager) -> Result<bool> {
@@ -358,10 +426,10 @@ impl Cursor {
     }
 
     fn step_back(&mut self, pager: &mut Pager) -> Result<bool> {
-        let level = self.stack.len() - 1;
-        let i = self.stack[level].2;
-        if i > 0 {
-            self.stack[level].2 = i - 1;
+        if let Some(top) = self.stack.last_mut()
+            && top.2 > 0
+        {
+            top.2 -= 1;
             return Ok(true);
         }
         self.climb_backward(pager)
@@ -407,62 +475,36 @@ impl Range {
         }
     }
 
+    /// Whether the entry under the cursor is still inside the range. A
+    /// forward walk starts at the lower bound and only moves up, so only
+    /// the upper bound can end it (and the lower one a backward walk).
+    #[inline]
     fn in_range(&self) -> bool {
         let k = self.cursor.key();
-        let above_lower = match &self.lower {
-            Bound::Included(l) => k >= &l[..],
-            Bound::Excluded(l) => k > &l[..],
-            Bound::Unbounded => true,
-        };
-        let below_upper = match &self.upper {
-            Bound::Included(u) => k <= &u[..],
-            Bound::Excluded(u) => k < &u[..],
-            Bound::Unbounded => true,
-        };
-        above_lower && below_upper
+        if self.reverse {
+            match &self.lower {
+                Bound::Included(l) => k >= &l[..],
+                Bound::Excluded(l) => k > &l[..],
+                Bound::Unbounded => true,
+            }
+        } else {
+            match &self.upper {
+                Bound::Included(u) => k <= &u[..],
+                Bound::Excluded(u) => k < &u[..],
+                Bound::Unbounded => true,
+            }
+        }
     }
 
     /// Moves to the next entry in range (the first one on the first call).
     /// Returns false when the range is exhausted.
+    #[inline]
     pub fn advance(&mut self, pager: &mut Pager) -> Result<bool> {
-        self.advance_inner(pager).map_err(|e| in_file(pager, e))
-    }
-
-    fn advance_inner(&mut self, pager: &mut Pager) -> Result<bool> {
         if self.done {
             return Ok(false);
         }
         let on = if !self.started {
-            self.started = true;
-            if self.reverse {
-                match &self.upper {
-                    Bound::Included(k) => {
-                        let k = k.clone();
-                        self.cursor.seek_back(pager, &k, true)?
-                    }
-                    Bound::Excluded(k) => {
-                        let k = k.clone();
-                        self.cursor.seek_back(pager, &k, false)?
-                    }
-                    Bound::Unbounded => self.cursor.last(pager)?,
-                }
-            } else {
-                match &self.lower {
-                    Bound::Included(k) | Bound::Excluded(k) => {
-                        let k = k.clone();
-                        let on = self.cursor.seek(pager, &k)?;
-                        if on
-                            && matches!(self.lower, Bound::Excluded(_))
-                            && self.cursor.key() == &k[..]
-                        {
-                            self.cursor.next(pager)?
-                        } else {
-                            on
-                        }
-                    }
-                    Bound::Unbounded => self.cursor.first(pager)?,
-                }
-            }
+            self.start(pager)?
         } else if self.reverse {
             self.cursor.prev(pager)?
         } else {
@@ -475,12 +517,40 @@ impl Range {
         Ok(true)
     }
 
+    /// Positions the cursor on the first entry of the walk.
+    fn start(&mut self, pager: &mut Pager) -> Result<bool> {
+        self.started = true;
+        let c = &mut self.cursor;
+        if self.reverse {
+            match &self.upper {
+                Bound::Included(k) => c.seek_back(pager, k, true),
+                Bound::Excluded(k) => c.seek_back(pager, k, false),
+                Bound::Unbounded => c.last(pager),
+            }
+        } else {
+            match &self.lower {
+                Bound::Included(k) => c.seek(pager, k),
+                Bound::Excluded(k) => {
+                    let on = c.seek(pager, k)?;
+                    if on && c.key() == &k[..] {
+                        c.next(pager)
+                    } else {
+                        Ok(on)
+                    }
+                }
+                Bound::Unbounded => c.first(pager),
+            }
+        }
+    }
+
     /// The key of the current entry.
+    #[inline]
     pub fn key(&self) -> &[u8] {
         self.cursor.key()
     }
 
     /// The value of the current entry.
+    #[inline]
     pub fn value(&mut self, pager: &mut Pager) -> Result<&[u8]> {
         self.cursor.value(pager)
     }

@@ -13,8 +13,8 @@
 //!
 //! Leaves hold keys and values; interior nodes hold separators and child
 //! pointers. Nodes are slotted pages ([`node`] draws the layout) with a
-//! 4-byte prefix hint per slot, so binary search mostly stays in the slot
-//! array. Separators are suffix-truncated: when a node splits, the
+//! 4-byte key hint per slot — the key bytes right after the prefix all keys
+//! of the node share — so binary search mostly stays in the slot array. Separators are suffix-truncated: when a node splits, the
 //! separator pushed up is the shortest prefix of the right half's first key
 //! that is still greater than the left half's last key, which keeps interior
 //! nodes wide and trees shallow.
@@ -63,7 +63,7 @@ use core::ops::Bound;
 use node::{LeafValue, Node};
 
 use crate::storage::page::{PAGE_SIZE, PageHeader, PageNo, PageType, set_page_no, zeroed_page};
-use crate::storage::pager::{PageRef, Pager};
+use crate::storage::pager::Pager;
 use crate::{Error, ErrorKind, Result, err};
 
 /// Longest key a tree accepts, in bytes.
@@ -163,29 +163,34 @@ impl BTree {
         Range::new(*self, lower, upper, reverse)
     }
 
-    fn node<'a>(&self, page: &'a PageRef, no: PageNo, usable: usize) -> Result<Node<'a>> {
+    fn node<'a>(&self, page: &'a [u8; PAGE_SIZE], no: PageNo, usable: usize) -> Result<Node<'a>> {
         Node::new(page, no, usable).map_err(|e| e.context(alloc::format!("btree {}", self.root)))
     }
 
     /// Descends to the leaf for `key`, filling `path`; returns the depth of
-    /// the leaf (entries used in `path`), its number and image.
+    /// the leaf (entries used in `path`), its page number, and how many
+    /// leading bytes `key` shares with every key of the leaf (see
+    /// [`Node::descend`]). Pages are borrowed from the cache one at a
+    /// time, not shared.
     fn descend(
         &self,
         pager: &mut Pager,
         key: &[u8],
         path: &mut Path,
-    ) -> Result<(usize, PageNo, PageRef)> {
+    ) -> Result<(usize, PageNo, usize)> {
         let usable = usable(pager);
         let mut no = self.root;
+        let mut shared = 0;
         for (depth, slot) in path.iter_mut().enumerate() {
-            let page = pager.read(no)?;
-            let node = self.node(&page, no, usable)?;
+            let page = pager.page(no)?;
+            let node = self.node(page, no, usable)?;
             if node.leaf {
-                return Ok((depth, no, page));
+                return Ok((depth, no, shared));
             }
-            let idx = node.child_index(key)?;
+            let (idx, child, below) = node.descend(key, shared)?;
             *slot = (no, idx);
-            no = node.child(idx)?;
+            no = child;
+            shared = below;
         }
         Err(err!(
             Corrupt,
@@ -195,6 +200,7 @@ impl BTree {
     }
 
     /// Looks `key` up and calls `f` with its value.
+    #[inline]
     pub fn get_with<R>(
         &self,
         pager: &mut Pager,
@@ -212,20 +218,22 @@ impl BTree {
         f: impl FnOnce(&[u8]) -> R,
     ) -> Result<Option<R>> {
         let mut path = [(0, 0); MAX_DEPTH];
-        let (_, no, page) = self.descend(pager, key, &mut path)?;
+        let (_, no, shared) = self.descend(pager, key, &mut path)?;
         let usable = usable(pager);
-        let node = self.node(&page, no, usable)?;
-        let Ok(i) = node.search(key)? else {
-            return Ok(None);
-        };
-        match node.value(i)? {
-            LeafValue::Inline(v) => Ok(Some(f(v))),
-            LeafValue::Overflow { len, first } => {
-                let mut buf = Vec::new();
-                overflow::read_chain(pager, usable, first, len, &mut buf)?;
-                Ok(Some(f(&buf)))
+        let (len, first) = {
+            let page = pager.page(no)?;
+            let node = self.node(page, no, usable)?;
+            let (i, true, _) = node.locate(key, shared, false)? else {
+                return Ok(None);
+            };
+            match node.value(i)? {
+                LeafValue::Inline(v) => return Ok(Some(f(v))),
+                LeafValue::Overflow { len, first } => (len, first),
             }
-        }
+        };
+        let mut buf = Vec::new();
+        overflow::read_chain(pager, usable, first, len, &mut buf)?;
+        Ok(Some(f(&buf)))
     }
 
     /// The value stored under `key`, copied.
@@ -236,11 +244,29 @@ impl BTree {
     /// Stores `value` under `key`, replacing any previous value. Returns
     /// whether a value was replaced. Needs an open transaction.
     pub fn insert(&self, pager: &mut Pager, key: &[u8], value: &[u8]) -> Result<bool> {
-        self.insert_inner(pager, key, value)
+        self.insert_inner(pager, key, value, true)
             .map_err(|e| in_file(pager, e))
     }
 
-    fn insert_inner(&self, pager: &mut Pager, key: &[u8], value: &[u8]) -> Result<bool> {
+    /// Stores `value` under `key` unless the key is already there. Returns
+    /// whether it stored it; when it did not, nothing was written (a caller
+    /// can report a duplicate key without undoing anything). One descent
+    /// where a lookup followed by [`BTree::insert`] takes two.
+    pub fn insert_new(&self, pager: &mut Pager, key: &[u8], value: &[u8]) -> Result<bool> {
+        self.insert_inner(pager, key, value, false)
+            .map(|replaced| !replaced)
+            .map_err(|e| in_file(pager, e))
+    }
+
+    /// Inserts or (with `replace`) replaces; returns whether the key was
+    /// there.
+    fn insert_inner(
+        &self,
+        pager: &mut Pager,
+        key: &[u8],
+        value: &[u8],
+        replace: bool,
+    ) -> Result<bool> {
         if key.len() > MAX_KEY_LEN {
             return Err(Error::new(
                 ErrorKind::TooBig,
@@ -269,47 +295,61 @@ impl BTree {
         }
         let usable = usable(pager);
         let mut path = [(0, 0); MAX_DEPTH];
-        let (depth, leaf, page) = self.descend(pager, key, &mut path)?;
-        let node = self.node(&page, leaf, usable)?;
-        let found = node.search(key)?;
-
-        let mut head = [0u8; 10];
-        let chain: [u8; 4];
-        let inline = key.len() + 10 + value.len() <= MAX_INLINE_CELL;
-        let (pos, replaced) = match found {
-            Ok(i) => {
-                let old_len = node.cell_len(i)?;
-                let old_chain = match node.value(i)? {
-                    // Same-size inline value: overwrite in place.
-                    LeafValue::Inline(v) if inline && v.len() == value.len() => {
-                        let at = v.as_ptr() as usize - page.as_ptr() as usize;
-                        drop(page);
-                        pager.write(leaf)?[at..at + value.len()].copy_from_slice(value);
-                        return Ok(true);
-                    }
-                    LeafValue::Inline(_) => None,
-                    LeafValue::Overflow { len, first } => Some((first, len)),
-                };
-                drop(page);
-                if let Some((first, len)) = old_chain {
-                    overflow::free_chain(pager, usable, first, len)?;
-                }
-                node::remove_cell(pager.write(leaf)?, i, old_len);
-                (i, true)
+        let (depth, leaf, shared) = self.descend(pager, key, &mut path)?;
+        if !replace {
+            let page = pager.page(leaf)?;
+            if self.node(page, leaf, usable)?.locate(key, shared, false)?.1 {
+                return Ok(true);
             }
-            Err(i) => {
-                drop(page);
-                (i, false)
+        }
+        let inline = key.len() + 10 + value.len() <= MAX_INLINE_CELL;
+        let mut head = [0u8; 10];
+        let head_len = varint_into(&mut head, ((value.len() as u64) << 1) | u64::from(!inline));
+        // The leaf changes whatever happens next, so it is taken writable
+        // straight away: one cache lookup for both the search and the
+        // change.
+        let (pos, replaced, old_chain) = {
+            let page = pager.write(leaf)?;
+            let node = self.node(page, leaf, usable)?;
+            let (i, found, shares) = node.locate(key, shared, false)?;
+            match if found { Ok(i) } else { Err(i) } {
+                Ok(i) => {
+                    let old_len = node.cell_len(i)?;
+                    match node.value(i)? {
+                        // Same-size inline value: overwrite in place.
+                        LeafValue::Inline(v) if inline && v.len() == value.len() => {
+                            let at = v.as_ptr() as usize - page.as_ptr() as usize;
+                            page[at..at + value.len()].copy_from_slice(value);
+                            return Ok(true);
+                        }
+                        LeafValue::Inline(_) => {
+                            node::remove_cell(page, i, old_len);
+                            (i, true, None)
+                        }
+                        LeafValue::Overflow { len, first } => {
+                            node::remove_cell(page, i, old_len);
+                            (i, true, Some((first, len)))
+                        }
+                    }
+                }
+                Err(i) => {
+                    let cell = [&head[..head_len], value];
+                    if inline && node::insert_cell_sharing(page, usable, i, key, &cell, shares) {
+                        return Ok(false);
+                    }
+                    (i, false, None)
+                }
             }
         };
+        if let Some((first, len)) = old_chain {
+            overflow::free_chain(pager, usable, first, len)?;
+        }
+        let chain: [u8; 4];
         let rest: [&[u8]; 2] = if inline {
-            let n = varint_into(&mut head, (value.len() as u64) << 1);
-            [&head[..n], value]
+            [&head[..head_len], value]
         } else {
-            let first = overflow::write_chain(pager, usable, value)?;
-            chain = first.to_le_bytes();
-            let n = varint_into(&mut head, ((value.len() as u64) << 1) | 1);
-            [&head[..n], &chain]
+            chain = overflow::write_chain(pager, usable, value)?.to_le_bytes();
+            [&head[..head_len], &chain]
         };
         if !node::insert_cell(pager.write(leaf)?, usable, pos, key, &rest) {
             let mut cell = Vec::with_capacity(key.len() + rest[0].len() + rest[1].len());
@@ -498,9 +538,10 @@ impl BTree {
         }
         let usable = usable(pager);
         let mut path = [(0, 0); MAX_DEPTH];
-        let (depth, leaf, page) = self.descend(pager, key, &mut path)?;
-        let node = self.node(&page, leaf, usable)?;
-        let Ok(i) = node.search(key)? else {
+        let (depth, leaf, shared) = self.descend(pager, key, &mut path)?;
+        let page = pager.page(leaf)?;
+        let node = self.node(page, leaf, usable)?;
+        let (i, true, _) = node.locate(key, shared, false)? else {
             return Ok(false);
         };
         let chain = match node.value(i)? {
@@ -508,7 +549,6 @@ impl BTree {
             LeafValue::Inline(_) => None,
         };
         let len = node.cell_len(i)?;
-        drop(page);
         if let Some((first, len)) = chain {
             overflow::free_chain(pager, usable, first, len)?;
         }
@@ -690,6 +730,7 @@ impl BTree {
             stats.pages.push(no);
             let image = pager.read(no)?;
             let n = self.node(&image, no, usable)?;
+            n.check_hints()?;
             let mut prev: Option<&[u8]> = lo.as_deref();
             for i in 0..n.n {
                 let k = n.key(i)?;

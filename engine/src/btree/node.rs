@@ -7,12 +7,14 @@
 //!                     leaf)
 //!     16           2  content_start: offset of the lowest cell byte
 //!     18           2  frag: bytes of dead cells inside the content area
-//!     20           4  reserved (0)
+//!     20           2  prefix: length p of a prefix every key of the node
+//!                     shares
+//!     22           2  reserved (0)
 //!     24     8 × n    slot array, in key order; slot i:
 //!                       +0 u16 cell offset
 //!                       +2 u16 key length
-//!                       +4 [4] key prefix hint: the key's first 4 bytes,
-//!                          zero-padded
+//!                       +4 [4] key hint: the 4 key bytes after the shared
+//!                          prefix (bytes p..p+4), zero-padded
 //!  24+8n  .. start    free gap
 //!  start .. usable    cells, packed downwards from the end of the usable
 //!                     area (PAGE_SIZE minus the codec's reserved tail)
@@ -25,16 +27,30 @@
 //! at or above the previous one); the right-most child, in the page header's
 //! link, holds the keys at or above the last separator.
 //!
-//! The prefix hint lets a binary search decide most comparisons from the
-//! slot array alone, without touching the cells: hints compare as
-//! big-endian integers exactly like the first four key bytes compare under
-//! memcmp, and only equal hints need the full keys.
+//! The hint lets a binary search decide most comparisons from the slot
+//! array alone, without touching the cells: hints compare as big-endian
+//! integers exactly like those four key bytes compare under memcmp, and
+//! only equal hints need the full keys — and not even then when both keys
+//! end within the hint (their lengths decide). The hint skips the prefix
+//! the node's keys share because that prefix decides nothing inside the
+//! node: 8-byte big-endian rowids below 2³² all start with the same four
+//! bytes, so hints of their first bytes would always tie. (LeanStore keeps
+//! such a per-node prefix too.)
+//!
+//! The prefix is only ever a lower bound on what the keys share: a split or
+//! merge sets it to the common prefix of the node's first and last keys, an
+//! insert that does not share it shortens it (rewriting the node's hints),
+//! and a delete leaves it alone. A search key that does not share it sorts
+//! before or after every key of the node; the search checks that on the
+//! one cell it has to read anyway. A node written with prefix 0 is the
+//! plain "first four bytes" layout.
 //!
 //! Every accessor checks what it reads against the page bounds, so a
 //! damaged page gives a `Corrupt` error naming the page, never a panic.
 
 use core::cmp::Ordering;
 
+use super::MAX_KEY_LEN;
 use crate::encoding::varint::get_varint;
 use crate::storage::page::{
     PAGE_HEADER_SIZE, PAGE_SIZE, PageHeader, PageNo, PageType, get_u16, get_u32, init_page_header,
@@ -46,8 +62,10 @@ pub(crate) const NODE_HEADER_END: usize = PAGE_HEADER_SIZE + 8;
 pub(crate) const SLOT_SIZE: usize = 8;
 const OFF_CONTENT_START: usize = PAGE_HEADER_SIZE;
 const OFF_FRAG: usize = PAGE_HEADER_SIZE + 2;
+const OFF_PREFIX: usize = PAGE_HEADER_SIZE + 4;
 
-/// The 4-byte prefix hint of a key, as a big-endian integer.
+/// The hint of a key's bytes after the node prefix, as a big-endian
+/// integer.
 #[inline]
 pub(crate) fn hint_of(key: &[u8]) -> u32 {
     let mut b = [0u8; 4];
@@ -64,6 +82,8 @@ pub(crate) struct Node<'a> {
     pub n: usize,
     pub leaf: bool,
     usable: usize,
+    /// Length of the prefix all keys share (the hints start after it).
+    plen: usize,
 }
 
 impl<'a> Node<'a> {
@@ -91,16 +111,39 @@ impl<'a> Node<'a> {
                 "btree page {no}: {n} slots and content start {start} do not fit in the page"
             ));
         }
+        let plen = get_u16(page, OFF_PREFIX) as usize;
+        if plen > MAX_KEY_LEN {
+            return Err(err!(
+                Corrupt,
+                "btree page {no}: key prefix of {plen} bytes is longer than any key"
+            ));
+        }
         Ok(Node {
             page,
             no,
             n,
             leaf,
             usable,
+            plen,
         })
     }
 
+    /// A view of a page that [`Node::new`] already checked: cursors check a
+    /// leaf once when they enter it, and page images never change under
+    /// them.
     #[inline]
+    pub fn checked(page: &'a [u8; PAGE_SIZE], no: PageNo, n: usize, usable: usize) -> Node<'a> {
+        Node {
+            page,
+            no,
+            n,
+            leaf: page[0] == PageType::Leaf as u8,
+            usable,
+            plen: get_u16(page, OFF_PREFIX) as usize,
+        }
+    }
+
+    #[inline(always)]
     fn slot(&self, i: usize) -> (usize, usize, u32) {
         let s = NODE_HEADER_END + i * SLOT_SIZE;
         let off = get_u16(self.page, s) as usize;
@@ -114,6 +157,7 @@ impl<'a> Node<'a> {
         (off, klen, hint)
     }
 
+    #[cold]
     fn bad_slot(&self, i: usize) -> Error {
         err!(
             Corrupt,
@@ -134,6 +178,7 @@ impl<'a> Node<'a> {
 
     /// The bytes after the key in cell `i`, up to the end of the usable
     /// area (callers parse what they need from the front).
+    #[inline]
     fn after_key(&self, i: usize) -> Result<&'a [u8]> {
         let (off, klen, _) = self.slot(i);
         if off < NODE_HEADER_END + self.n * SLOT_SIZE || off + klen > self.usable {
@@ -161,8 +206,27 @@ impl<'a> Node<'a> {
     }
 
     /// The value of leaf slot `i`.
+    #[inline]
     pub fn value(&self, i: usize) -> Result<LeafValue<'a>> {
-        let rest = self.after_key(i)?;
+        self.value_in(i, self.after_key(i)?)
+    }
+
+    /// Leaf slot `i`'s key and value, reading its slot once (what a cursor
+    /// does for every entry of a scan).
+    #[inline]
+    pub fn entry(&self, i: usize) -> Result<(&'a [u8], LeafValue<'a>)> {
+        let (off, klen, _) = self.slot(i);
+        if off < NODE_HEADER_END + self.n * SLOT_SIZE || off + klen > self.usable {
+            return Err(self.bad_slot(i));
+        }
+        let rest = &self.page[off + klen..self.usable];
+        Ok((&self.page[off..off + klen], self.value_in(i, rest)?))
+    }
+
+    /// Parses the value part of leaf cell `i` from `rest`, the bytes after
+    /// its key.
+    #[inline]
+    fn value_in(&self, i: usize, rest: &'a [u8]) -> Result<LeafValue<'a>> {
         let (v, used) = get_varint(rest)
             .map_err(|e| e.context(alloc::format!("btree page {} slot {i}", self.no)))?;
         let len = usize::try_from(v >> 1).map_err(|_| self.bad_slot(i))?;
@@ -175,14 +239,14 @@ impl<'a> Node<'a> {
                 first: get_u32(rest, used),
             })
         } else {
-            if used + len > rest.len() {
-                return Err(err!(
+            match rest.get(used..used + len) {
+                Some(v) => Ok(LeafValue::Inline(v)),
+                None => Err(err!(
                     Corrupt,
                     "btree page {}: value of slot {i} ({len} bytes) runs past the page",
                     self.no
-                ));
+                )),
             }
-            Ok(LeafValue::Inline(&rest[used..used + len]))
         }
     }
 
@@ -209,46 +273,196 @@ impl<'a> Node<'a> {
         Ok(&self.page[off..off + len])
     }
 
-    /// Compares slot `i`'s key with `key` (whose hint is `hint`).
+    /// Compares slot `i`'s key with a key that shares the node's prefix,
+    /// given as its bytes after the prefix (`rest`) and their hint.
     #[inline]
-    fn cmp_slot(&self, i: usize, key: &[u8], hint: u32) -> Result<Ordering> {
-        let (_, _, h) = self.slot(i);
-        match h.cmp(&hint) {
-            Ordering::Equal => Ok(self.key(i)?.cmp(key)),
-            o => Ok(o),
+    fn cmp_rest(&self, i: usize, rest: &[u8], hint: u32) -> Result<Ordering> {
+        let (_, klen, h) = self.slot(i);
+        if h != hint {
+            return Ok(h.cmp(&hint));
         }
+        // Equal hints with both rests within the hint: the zero padding
+        // makes the shorter one a prefix of the longer, so length decides
+        // without reading the cell.
+        let srest = klen.wrapping_sub(self.plen);
+        if srest <= 4 && rest.len() <= 4 {
+            return Ok(srest.cmp(&rest.len()));
+        }
+        let k = self.key(i)?;
+        Ok(k.get(self.plen..).unwrap_or(&[]).cmp(rest))
+    }
+
+    /// Whether `key` starts with the node's prefix, read from slot `i`'s
+    /// key (any slot's: they all share it).
+    #[inline]
+    fn has_prefix(&self, i: usize, key: &[u8]) -> Result<bool> {
+        let p = self.plen;
+        Ok(p == 0 || self.key(i)?.get(..p) == key.get(..p))
+    }
+
+    /// Where a key that does not share the node's prefix goes: before
+    /// every key (0) or after every key (`n`).
+    fn outside(&self, key: &[u8]) -> Result<usize> {
+        let k0 = self.key(0)?;
+        let prefix = k0.get(..self.plen).unwrap_or(k0);
+        Ok(if key < prefix { 0 } else { self.n })
+    }
+
+    /// Search over the slots, assuming `key` shares the prefix: the first
+    /// slot whose key is not below `key` (or, for `upper`, is above it),
+    /// and whether it equals `key`.
+    ///
+    /// Every probe of a cold page is a cache miss, and a binary search over
+    /// a leaf's slot array takes four or five of them. Hints spread like
+    /// the keys do, so for the common case of keys spread evenly over the
+    /// node (rowids, counters) interpolating between the first and last
+    /// hints lands on or next to the slot; galloping from the guess then
+    /// brackets it, and a short binary search finishes. Badly spread keys
+    /// cost at most twice the probes of a plain binary search.
+    #[inline]
+    fn bisect(&self, rest: &[u8], upper: bool) -> Result<(usize, bool)> {
+        let hint = hint_of(rest);
+        let n = self.n;
+        let (mut lo, mut hi) = (0, n);
+        // `before(o)`: the slot compared as `o` lies before the answer.
+        let before = |o: Ordering| o == Ordering::Less || (upper && o == Ordering::Equal);
+        if n > 0 {
+            let h0 = self.slot(0).2;
+            let hl = self.slot(n - 1).2;
+            // Past either end by its hint alone: appends (rising rowids)
+            // and prepends need no search at all.
+            if hint > hl {
+                return Ok((n, false));
+            }
+            if hint < h0 {
+                return Ok((0, false));
+            }
+            if n >= 16 && h0 < hint && hint < hl {
+                let g = (u64::from(hint - h0) * (n as u64 - 1) / u64::from(hl - h0)) as usize;
+                let o = self.cmp_rest(g, rest, hint)?;
+                if o == Ordering::Equal && !upper {
+                    return Ok((g, true));
+                }
+                if before(o) {
+                    lo = g + 1;
+                    let mut step = 1;
+                    while g + step < n {
+                        let j = g + step;
+                        let o = self.cmp_rest(j, rest, hint)?;
+                        if o == Ordering::Equal && !upper {
+                            return Ok((j, true));
+                        }
+                        if !before(o) {
+                            hi = j;
+                            break;
+                        }
+                        lo = j + 1;
+                        step *= 2;
+                    }
+                } else {
+                    hi = g;
+                    let mut step = 1;
+                    while step <= g {
+                        let j = g - step;
+                        let o = self.cmp_rest(j, rest, hint)?;
+                        if o == Ordering::Equal && !upper {
+                            return Ok((j, true));
+                        }
+                        if before(o) {
+                            lo = j + 1;
+                            break;
+                        }
+                        hi = j;
+                        step *= 2;
+                    }
+                }
+            }
+        }
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let o = self.cmp_rest(mid, rest, hint)?;
+            if o == Ordering::Equal && !upper {
+                return Ok((mid, true));
+            }
+            if before(o) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok((lo, false))
     }
 
     /// Leaf search: `Ok(i)` if slot `i` holds `key`, `Err(i)` where it
     /// would be inserted.
     pub fn search(&self, key: &[u8]) -> Result<core::result::Result<usize, usize>> {
-        let hint = hint_of(key);
-        let (mut lo, mut hi) = (0, self.n);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            match self.cmp_slot(mid, key, hint)? {
-                Ordering::Less => lo = mid + 1,
-                Ordering::Greater => hi = mid,
-                Ordering::Equal => return Ok(Ok(mid)),
-            }
-        }
-        Ok(Err(lo))
+        let (i, found, _) = self.locate(key, 0, false)?;
+        Ok(if found { Ok(i) } else { Err(i) })
     }
 
     /// Interior search: the index of the child to follow for `key` (the
     /// first separator greater than `key`; `n` for the right-most child).
     pub fn child_index(&self, key: &[u8]) -> Result<usize> {
-        let hint = hint_of(key);
-        let (mut lo, mut hi) = (0, self.n);
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            if self.cmp_slot(mid, key, hint)? == Ordering::Greater {
-                hi = mid;
-            } else {
-                lo = mid + 1;
+        Ok(self.locate(key, 0, true)?.0)
+    }
+
+    /// The search behind [`Node::search`] (`upper` false) and
+    /// [`Node::child_index`] (`upper` true), for a key known to share its
+    /// first `shared` bytes with every key of the node (see
+    /// [`Node::descend`]). Returns the position, whether the key is there,
+    /// and whether it shares the node's prefix.
+    pub fn locate(&self, key: &[u8], shared: usize, upper: bool) -> Result<(usize, bool, bool)> {
+        if self.n == 0 {
+            return Ok((0, false, false));
+        }
+        let Some(rest) = key.get(self.plen..) else {
+            return Ok((self.outside(key)?, false, false));
+        };
+        let (i, found) = self.bisect(rest, upper)?;
+        // What the parent's separators prove costs nothing; otherwise the
+        // slot the search ended on is checked — for a lookup that is the
+        // cell it reads next anyway.
+        if self.plen > shared && !self.has_prefix(i.min(self.n - 1), key)? {
+            return Ok((self.outside(key)?, false, false));
+        }
+        Ok((i, found, true))
+    }
+
+    /// One step of a descent through an interior node for a key sharing
+    /// `shared` bytes with all its keys: the child index, the child, and
+    /// how many bytes the key shares with every key of the child. The
+    /// child's keys lie between the separators on either side of it, so
+    /// they share what those two separators share (and at least what this
+    /// node's keys share, at the ends).
+    #[inline]
+    pub fn descend(&self, key: &[u8], shared: usize) -> Result<(usize, PageNo, usize)> {
+        let idx = self.locate(key, shared, true)?.0;
+        let child = self.child(idx)?;
+        let below = if idx > 0 && idx < self.n {
+            common_prefix(self.key(idx - 1)?, self.key(idx)?).max(shared)
+        } else {
+            shared
+        };
+        Ok((idx, child, below))
+    }
+
+    /// Checks that every key shares the node's prefix and that every hint
+    /// is the one its key gives (for [`crate::btree::BTree::check`]).
+    pub fn check_hints(&self) -> Result<()> {
+        for i in 0..self.n {
+            let k = self.key(i)?;
+            let (_, _, h) = self.slot(i);
+            let ok =
+                self.has_prefix(0, k)? && k.get(self.plen..).is_some_and(|rest| hint_of(rest) == h);
+            if !ok {
+                return Err(err!(
+                    Corrupt,
+                    "btree page {}: slot {i} does not match the node's key prefix",
+                    self.no
+                ));
             }
         }
-        Ok(lo)
+        Ok(())
     }
 
     /// Bytes in use: slots plus live cells.
@@ -290,7 +504,31 @@ pub(crate) fn init_node(page: &mut [u8; PAGE_SIZE], no: PageNo, leaf: bool, usab
     );
     put_u16(page, OFF_CONTENT_START, usable as u16);
     put_u16(page, OFF_FRAG, 0);
-    put_u32(page, OFF_FRAG + 2, 0);
+    put_u32(page, OFF_PREFIX, 0);
+}
+
+/// Length of the common prefix of `a` and `b`.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// The bytes of slot `i`'s key in a raw node page (empty if the slot points
+/// outside the page, so a damaged page never panics).
+fn raw_key(page: &[u8; PAGE_SIZE], i: usize) -> &[u8] {
+    let at = NODE_HEADER_END + i * SLOT_SIZE;
+    let off = get_u16(page, at) as usize;
+    let klen = get_u16(page, at + 2) as usize;
+    page.get(off..off + klen).unwrap_or(&[])
+}
+
+/// Sets the node's prefix length to `p` and rewrites every hint for it.
+fn set_prefix(page: &mut [u8; PAGE_SIZE], n: usize, p: usize) {
+    put_u16(page, OFF_PREFIX, p as u16);
+    for i in 0..n {
+        let hint = hint_of(raw_key(page, i).get(p..).unwrap_or(&[]));
+        let at = NODE_HEADER_END + i * SLOT_SIZE;
+        page[at + 4..at + 8].copy_from_slice(&hint.to_be_bytes());
+    }
 }
 
 /// Sets the right-most child of an interior node.
@@ -308,6 +546,19 @@ pub(crate) fn insert_cell(
     key: &[u8],
     rest: &[&[u8]],
 ) -> bool {
+    insert_cell_sharing(page, usable, i, key, rest, false)
+}
+
+/// [`insert_cell`] for a key the caller's search found to share the node's
+/// prefix (`shares`), which saves reading another cell to check it.
+pub(crate) fn insert_cell_sharing(
+    page: &mut [u8; PAGE_SIZE],
+    usable: usize,
+    i: usize,
+    key: &[u8],
+    rest: &[&[u8]],
+    shares: bool,
+) -> bool {
     let n = page.count() as usize;
     let size = key.len() + rest.iter().map(|r| r.len()).sum::<usize>();
     let mut start = get_u16(page, OFF_CONTENT_START) as usize;
@@ -319,6 +570,19 @@ pub(crate) fn insert_cell(
         }
         defragment(page, usable);
         start = get_u16(page, OFF_CONTENT_START) as usize;
+    }
+    let mut p = get_u16(page, OFF_PREFIX) as usize;
+    if n == 0 {
+        // Any prefix of the only key is shared; later inserts shorten it.
+        p = key.len();
+        put_u16(page, OFF_PREFIX, p as u16);
+    } else if !(shares && key.len() >= p) {
+        let k0 = raw_key(page, 0);
+        let prefix = k0.get(..p).unwrap_or(k0);
+        if key.get(..p) != Some(prefix) {
+            p = common_prefix(key, prefix);
+            set_prefix(page, n, p);
+        }
     }
     let off = start - size;
     page[off..off + key.len()].copy_from_slice(key);
@@ -332,7 +596,7 @@ pub(crate) fn insert_cell(
     page.copy_within(at..slots_end, at + SLOT_SIZE);
     put_u16(page, at, off as u16);
     put_u16(page, at + 2, key.len() as u16);
-    page[at + 4..at + 8].copy_from_slice(&hint_of(key).to_be_bytes());
+    page[at + 4..at + 8].copy_from_slice(&hint_of(&key[p..]).to_be_bytes());
     set_count(page, (n + 1) as u16);
     true
 }
@@ -400,8 +664,9 @@ pub(crate) fn defragment(page: &mut [u8; PAGE_SIZE], usable: usize) {
     put_u16(page, OFF_FRAG, 0);
 }
 
-/// Builds node `no` from scratch in `page` from `cells` (each the full cell
-/// bytes and its key length). The caller guarantees they fit.
+/// Builds node `no` from scratch in `page`, which must be zeroed (a fresh
+/// page), from `cells` (each the full cell bytes and its key length). The
+/// caller guarantees they fit.
 pub(crate) fn build_node(
     page: &mut [u8; PAGE_SIZE],
     no: PageNo,
@@ -410,8 +675,13 @@ pub(crate) fn build_node(
     cells: &[(&[u8], usize)],
     rightmost: PageNo,
 ) {
-    page.fill(0);
     init_node(page, no, leaf, usable);
+    // Cells are in key order, so what the first and last keys share, all do.
+    let p = match (cells.first(), cells.last()) {
+        (Some(&(a, alen)), Some(&(b, blen))) => common_prefix(&a[..alen], &b[..blen]),
+        _ => 0,
+    };
+    put_u16(page, OFF_PREFIX, p as u16);
     let mut end = usable;
     for (i, &(cell, klen)) in cells.iter().enumerate() {
         end -= cell.len();
@@ -419,7 +689,7 @@ pub(crate) fn build_node(
         let at = NODE_HEADER_END + i * SLOT_SIZE;
         put_u16(page, at, end as u16);
         put_u16(page, at + 2, klen as u16);
-        page[at + 4..at + 8].copy_from_slice(&hint_of(&cell[..klen]).to_be_bytes());
+        page[at + 4..at + 8].copy_from_slice(&hint_of(&cell[p..klen]).to_be_bytes());
     }
     put_u16(page, OFF_CONTENT_START, end as u16);
     set_count(page, cells.len() as u16);
@@ -500,6 +770,152 @@ mod tests {
             LeafValue::Overflow { .. } => panic!("inline expected"),
         }
         assert_eq!(node.used() + node.free(), node.capacity());
+    }
+
+    #[test]
+    fn prefix_shrinks_when_a_key_does_not_share_it() {
+        let usable = PAGE_SIZE;
+        let mut page = crate::storage::page::zeroed_page();
+        init_node(&mut page, 3, true, usable);
+        let mut v = Vec::new();
+        leaf_value_bytes(&mut v, b"v");
+        let mut keys: Vec<Vec<u8>> = Vec::new();
+        let add = |page: &mut [u8; PAGE_SIZE], k: &[u8], keys: &mut Vec<Vec<u8>>| {
+            let node = Node::new(page, 3, usable).unwrap();
+            let Err(i) = node.search(k).unwrap() else {
+                panic!("{k:?} already there")
+            };
+            assert!(insert_cell(page, usable, i, k, &[&v]));
+            keys.push(k.to_vec());
+            keys.sort();
+            let node = Node::new(page, 3, usable).unwrap();
+            node.check_hints().unwrap();
+            for (j, k) in keys.iter().enumerate() {
+                assert_eq!(node.search(k).unwrap(), Ok(j), "{k:?}");
+            }
+        };
+        for i in [5u64, 9, 7, 300, 1] {
+            add(
+                &mut page,
+                &(i | 0x8000_0000_0000_0000).to_be_bytes(),
+                &mut keys,
+            );
+        }
+        assert_eq!(get_u16(&page[..], OFF_PREFIX), 6);
+        for k in [
+            &b"\x80"[..],
+            b"\x7f\xff",
+            b"\x80\0\0\0\0\0\x01\x2c\x00",
+            b"\x81",
+        ] {
+            add(&mut page, k, &mut keys);
+        }
+        assert_eq!(get_u16(&page[..], OFF_PREFIX), 0);
+        let node = Node::new(&page, 3, usable).unwrap();
+        // Keys outside the node's range go to its ends.
+        assert_eq!(node.search(b"\x00").unwrap(), Err(0));
+        assert_eq!(node.search(b"\xff").unwrap(), Err(keys.len()));
+    }
+
+    #[test]
+    fn keys_outside_the_prefix_go_to_the_ends() {
+        let usable = PAGE_SIZE;
+        let mut page = crate::storage::page::zeroed_page();
+        let cells: Vec<Vec<u8>> = (10u32..20)
+            .map(|i| {
+                let mut c = b"tab".to_vec();
+                c.extend_from_slice(&i.to_be_bytes());
+                c.extend_from_slice(&7u32.to_le_bytes());
+                c
+            })
+            .collect();
+        let refs: Vec<(&[u8], usize)> = cells.iter().map(|c| (&c[..], 7)).collect();
+        build_node(&mut page, 4, false, usable, &refs, 99);
+        let node = Node::new(&page, 4, usable).unwrap();
+        assert_eq!(node.plen, 6);
+        node.check_hints().unwrap();
+        assert_eq!(node.child_index(b"ta").unwrap(), 0);
+        assert_eq!(node.child_index(b"tab").unwrap(), 0);
+        assert_eq!(node.child_index(b"taa\xff\xff").unwrap(), 0);
+        assert_eq!(node.child_index(b"tac").unwrap(), 10);
+        assert_eq!(node.child_index(b"tab\0\0\0\x0c").unwrap(), 3);
+        assert_eq!(node.child_index(b"tab\0\0\0\x0c\0").unwrap(), 3);
+        assert_eq!(node.child_index(b"tab\0\0\0\x0b\xff").unwrap(), 2);
+        assert_eq!(node.child_index(b"tab\0\0\0\x20").unwrap(), 10);
+    }
+
+    #[test]
+    fn search_agrees_with_a_linear_scan() {
+        // Evenly spread, clustered and skewed keys, so interpolation guesses
+        // well, badly and wildly; short keys so lengths decide ties.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for shape in 0..6 {
+            let mut keys: Vec<Vec<u8>> = (0..300u64)
+                .map(|i| match shape {
+                    0 => (i * 1000).to_be_bytes().to_vec(),
+                    1 => (i * i * i).to_be_bytes().to_vec(),
+                    2 => (if i < 290 { i } else { i << 40 }).to_be_bytes().to_vec(),
+                    3 => {
+                        let r = rnd();
+                        r.to_be_bytes()[..(r % 7) as usize].to_vec()
+                    }
+                    4 => alloc::format!("user{}", rnd() % 100_000).into_bytes(),
+                    _ => rnd().to_be_bytes().to_vec(),
+                })
+                .collect();
+            keys.sort();
+            keys.dedup();
+            let mut cells: Vec<Vec<u8>> = Vec::new();
+            let mut kept = Vec::new();
+            for k in &keys {
+                if cells_size(&cells.iter().map(|c| (&c[..], 0)).collect::<Vec<_>>()) + k.len() + 20
+                    > PAGE_SIZE - NODE_HEADER_END
+                {
+                    break;
+                }
+                let mut c = k.clone();
+                c.extend_from_slice(&9u32.to_le_bytes());
+                cells.push(c);
+                kept.push(k.clone());
+            }
+            let refs: Vec<(&[u8], usize)> = cells
+                .iter()
+                .zip(&kept)
+                .map(|(c, k)| (&c[..], k.len()))
+                .collect();
+            let mut page = crate::storage::page::zeroed_page();
+            build_node(&mut page, 5, false, PAGE_SIZE, &refs, 9);
+            let node = Node::new(&page, 5, PAGE_SIZE).unwrap();
+            let mut probes: Vec<Vec<u8>> = kept.clone();
+            for k in &kept {
+                let mut a = k.clone();
+                a.push(0);
+                probes.push(a);
+                let mut b = k.clone();
+                if let Some(l) = b.last_mut() {
+                    *l = l.wrapping_sub(1);
+                }
+                probes.push(b);
+            }
+            probes.push(Vec::new());
+            probes.push(alloc::vec![0xff; 9]);
+            for q in &probes {
+                let above = kept.iter().position(|k| k > q).unwrap_or(kept.len());
+                assert_eq!(node.child_index(q).unwrap(), above, "shape {shape} {q:?}");
+                let expect = match kept.iter().position(|k| k >= q) {
+                    Some(i) if kept[i] == *q => Ok(i),
+                    Some(i) => Err(i),
+                    None => Err(kept.len()),
+                };
+                assert_eq!(node.search(q).unwrap(), expect, "shape {shape} {q:?}");
+            }
+        }
     }
 
     #[test]

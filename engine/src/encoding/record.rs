@@ -86,15 +86,19 @@ fn serial_type(v: &ValueRef<'_>) -> u64 {
 }
 
 /// The fewest bytes (1, 2, 3, 4, 6 or 8) that hold `i` in two's complement.
+#[inline]
 fn int_width(i: i64) -> usize {
-    [1usize, 2, 3, 4, 6]
-        .into_iter()
-        .find(|&n| {
-            let bits = 8 * n as u32;
-            let lo = -(1i64 << (bits - 1));
-            (lo..-lo).contains(&i)
-        })
-        .unwrap_or(8)
+    // n bytes hold -2^(8n-1) ..< 2^(8n-1); `!i` maps the negative half
+    // onto the positive one.
+    let m = if i < 0 { !i } else { i } as u64;
+    match m {
+        0..=0x7f => 1,
+        0x80..=0x7fff => 2,
+        0x8000..=0x7f_ffff => 3,
+        0x80_0000..=0x7fff_ffff => 4,
+        0x8000_0000..=0x7fff_ffff_ffff => 6,
+        _ => 8,
+    }
 }
 
 /// The body size of serial type `t`, or `None` for a reserved type.
@@ -110,12 +114,20 @@ fn body_size(t: u64) -> Option<u64> {
 
 /// Appends the record of `values`.
 pub fn encode_record(out: &mut Vec<u8>, values: &[ValueRef<'_>]) {
-    let types: usize = values.iter().map(|v| varint_len(serial_type(v))).sum();
+    let (mut types, mut bodies) = (0, 0);
+    for v in values {
+        let t = serial_type(v);
+        types += varint_len(t);
+        bodies += body_size(t).unwrap_or(0) as usize;
+    }
     // The header length counts its own varint, whose length depends on it.
     let mut own = 1;
     while varint_len((types + own) as u64) > own {
         own += 1;
     }
+    // Sized once: growing the buffer as the bodies go in reallocated it
+    // several times per row.
+    out.reserve(own + types + bodies);
     put_varint(out, (types + own) as u64);
     for v in values {
         put_varint(out, serial_type(v));
@@ -183,6 +195,51 @@ impl<'a> Record<'a> {
         }
         rec.len = slots.index;
         Ok(rec)
+    }
+
+    /// Decodes the record into `out` in one walk over its header, checking
+    /// it as [`Record::parse`] does: column `i` goes to `out[i]` (over its
+    /// previous value, reusing a text or blob buffer) when `want` is empty
+    /// or `want[i]` is set and `i` is not `skip`; the other bodies are not
+    /// looked at. Returns the number of columns the record holds.
+    pub fn decode_into(
+        bytes: &[u8],
+        out: &mut [Value],
+        want: &[bool],
+        skip: Option<usize>,
+    ) -> Result<usize> {
+        let (hl, types_at) = get_varint(bytes).map_err(|e| e.context("record header length"))?;
+        let total = bytes.len();
+        let header_len = usize::try_from(hl).unwrap_or(usize::MAX);
+        if header_len > total || header_len < types_at {
+            // Let the full check say what is wrong.
+            return Record::parse(bytes).map(|r| r.len);
+        }
+        let mut slots = Slots {
+            bytes,
+            header_len,
+            type_at: types_at,
+            body_at: header_len,
+            index: 0,
+        };
+        let mut end = header_len;
+        while let Some((t, body)) = slots.next_slot()? {
+            let i = slots.index - 1;
+            end = body.end;
+            if let Some(slot) = out.get_mut(i)
+                && Some(i) != skip
+                && want.get(i).is_none_or(|&w| w)
+            {
+                slot.set_ref(decode_body(t, &bytes[body], i)?);
+            }
+        }
+        if end != total {
+            return Err(err!(
+                Corrupt,
+                "record bodies end at byte {end}, but the record has {total} bytes"
+            ));
+        }
+        Ok(slots.index)
     }
 
     /// The number of columns the record holds.
@@ -269,6 +326,7 @@ struct Slots<'a> {
 }
 
 impl Slots<'_> {
+    #[inline]
     fn next_slot(&mut self) -> Result<Option<(u64, core::ops::Range<usize>)>> {
         if self.type_at >= self.header_len {
             return Ok(None);
@@ -301,6 +359,7 @@ impl Slots<'_> {
 
 /// Decodes a body of serial type `t` (already checked to be known and to
 /// have the right size).
+#[inline]
 fn decode_body(t: u64, body: &[u8], i: usize) -> Result<ValueRef<'_>> {
     Ok(match t {
         ST_NULL => ValueRef::Null,
@@ -569,6 +628,40 @@ mod tests {
                 prop_assert!(same(v, got));
             }
             prop_assert_eq!(r.get(values.len()).unwrap_err().kind(), ErrorKind::NotFound);
+        }
+
+        #[test]
+        fn decode_into_agrees_with_parse(
+            values in proptest::collection::vec(value_strategy(), 0..8),
+            want in proptest::collection::vec(any::<bool>(), 0..8),
+            flip in any::<(usize, u8)>(),
+        ) {
+            let mut rec = enc(&values);
+            if !rec.is_empty() && flip.1 != 0 {
+                let at = flip.0 % rec.len();
+                rec[at] ^= flip.1;
+            }
+            let mut out = alloc::vec![Value::Null; 8];
+            let got = Record::decode_into(&rec, &mut out, &want, None);
+            match Record::parse(&rec) {
+                Err(e) => {
+                    let g = got.expect_err("decode_into accepted a record parse rejects");
+                    prop_assert_eq!(g.kind(), e.kind());
+                }
+                Ok(r) => match r.to_values() {
+                    // Decoding may fail where parse does not (bad UTF-8),
+                    // but only on a column it was asked for.
+                    Err(_) => {}
+                    Ok(all) => {
+                        prop_assert_eq!(got.unwrap(), all.len());
+                        for (i, v) in all.iter().enumerate() {
+                            if want.get(i).is_none_or(|&w| w) {
+                                prop_assert!(same(v, &out[i]), "column {}", i);
+                            }
+                        }
+                    }
+                },
+            }
         }
 
         #[test]

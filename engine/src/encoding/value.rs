@@ -35,7 +35,7 @@ use alloc::vec::Vec;
 use core::cmp::Ordering;
 
 /// An owned SQL value.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Debug, PartialEq, Default)]
 pub enum Value {
     /// SQL NULL.
     #[default]
@@ -66,7 +66,48 @@ pub enum ValueRef<'a> {
     Blob(&'a [u8]),
 }
 
+impl Clone for Value {
+    fn clone(&self) -> Value {
+        match self {
+            Value::Null => Value::Null,
+            Value::Integer(i) => Value::Integer(*i),
+            Value::Real(f) => Value::Real(*f),
+            Value::Text(s) => Value::Text(s.clone()),
+            Value::Blob(b) => Value::Blob(b.clone()),
+        }
+    }
+
+    /// Reuses this value's text or blob buffer when `source` is of the same
+    /// kind, so copying row after row into the same slots (`Vec::clone_from`
+    /// does this element by element) stops allocating once the buffers are
+    /// big enough.
+    fn clone_from(&mut self, source: &Value) {
+        match (self, source) {
+            (Value::Text(d), Value::Text(s)) => d.clone_from(s),
+            (Value::Blob(d), Value::Blob(s)) => d.clone_from(s),
+            (d, s) => *d = s.clone(),
+        }
+    }
+}
+
 impl Value {
+    /// Sets this value to a copy of `v`, reusing this value's text or blob
+    /// buffer when both are of the same kind (see [`Value::clone_from`]).
+    #[inline]
+    pub fn set_ref(&mut self, v: ValueRef<'_>) {
+        match (self, v) {
+            (Value::Text(d), ValueRef::Text(s)) => {
+                d.clear();
+                d.push_str(s);
+            }
+            (Value::Blob(d), ValueRef::Blob(s)) => {
+                d.clear();
+                d.extend_from_slice(s);
+            }
+            (d, v) => *d = v.to_owned(),
+        }
+    }
+
     /// Borrows this value.
     pub fn as_ref(&self) -> ValueRef<'_> {
         match self {

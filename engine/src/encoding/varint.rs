@@ -62,7 +62,18 @@ pub fn varint_len(v: u64) -> usize {
 ///
 /// Errors (kind `Corrupt`) on a varint that is truncated, longer than ten
 /// bytes, overflows `u64`, or is not in its shortest form.
+#[inline]
 pub fn get_varint(buf: &[u8]) -> Result<(u64, usize)> {
+    // Lengths and serial types are nearly always one byte; keep that case
+    // inlined at every call and the general loop out of line.
+    match buf.first() {
+        Some(&b) if b < 0x80 => Ok((u64::from(b), 1)),
+        _ => get_varint_long(buf),
+    }
+}
+
+#[inline(never)]
+fn get_varint_long(buf: &[u8]) -> Result<(u64, usize)> {
     let mut v = 0u64;
     for (i, &b) in buf.iter().enumerate().take(MAX_VARINT_LEN) {
         let group = u64::from(b & 0x7f);

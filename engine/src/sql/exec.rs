@@ -109,27 +109,40 @@ pub(crate) fn decode_row(
     record: &[u8],
     out: &mut [Value],
 ) -> Result<()> {
-    let rec = Record::parse(record)
-        .map_err(|e| e.context(format!("read row {rowid} of table {}", table.name)))?;
+    decode_wanted(table, rowid, record, out, &[])
+}
+
+/// [`decode_row`] of only the columns `want` marks (all when it is empty):
+/// a scan that reads two columns of a wide row skips the other bodies
+/// (for text that means no UTF-8 check and no copy). The other slots keep
+/// whatever they held.
+pub(crate) fn decode_wanted(
+    table: &Table,
+    rowid: i64,
+    record: &[u8],
+    out: &mut [Value],
+    want: &[bool],
+) -> Result<()> {
     let n = table.columns.len();
-    for (i, slot) in out.iter_mut().enumerate().take(n) {
-        *slot = if Some(i) == table.rowid_alias {
-            Value::Integer(rowid)
-        } else if i < rec.len() {
-            let v = rec.get(i)?.to_owned();
-            if v.is_null() {
-                // A column added by ALTER TABLE after the row was written
-                // is stored as NULL; rows written later hold the value.
-                v
-            } else {
-                v
-            }
-        } else {
-            match &table.columns[i].default {
+    let m = n.min(out.len());
+    let cols = &mut out[..m];
+    // Over the previous row's values: a scan reuses their text and blob
+    // buffers instead of allocating for every row.
+    let stored = Record::decode_into(record, cols, want, table.rowid_alias)
+        .map_err(|e| e.context(format!("read row {rowid} of table {}", table.name)))?;
+    if let Some(a) = table.rowid_alias
+        && let Some(slot) = cols.get_mut(a)
+    {
+        *slot = Value::Integer(rowid);
+    }
+    // Columns added by ALTER TABLE after the row was written.
+    for (i, slot) in cols.iter_mut().enumerate().skip(stored) {
+        if Some(i) != table.rowid_alias {
+            *slot = match &table.columns[i].default {
                 Some(crate::sql::ast::Expr::Literal(l)) => literal_value(l),
                 _ => Value::Null,
-            }
-        };
+            };
+        }
     }
     if let Some(slot) = out.get_mut(n) {
         *slot = Value::Integer(rowid);
@@ -277,6 +290,15 @@ impl BExpr {
                 }
             }
             BExpr::Cmp(op, a, b, info) => {
+                // Columns, literals and parameters are compared in place
+                // when their affinity would not change them: no copies (of
+                // text, say) per row.
+                if let (Some(x), Some(y)) = (a.peek(cx, row), b.peek(cx, row))
+                    && unchanged_by(info.left, x)
+                    && unchanged_by(info.right, y)
+                {
+                    return Ok(compare_values(*op, x, y, info.coll));
+                }
                 let x = a.eval(cx, row)?;
                 let y = b.eval(cx, row)?;
                 compare_op(*op, x, y, info)
@@ -518,6 +540,36 @@ fn in_result(found: bool, saw_null: bool, not: bool) -> Value {
     }
 }
 
+/// Whether applying affinity `a` leaves `v` as it is.
+#[inline]
+fn unchanged_by(a: Option<Affinity>, v: &Value) -> bool {
+    matches!(
+        (a, v),
+        (None | Some(Affinity::Blob), _)
+            | (_, Value::Null | Value::Blob(_))
+            | (Some(Affinity::Real), Value::Real(_))
+            | (
+                Some(Affinity::Integer | Affinity::Numeric),
+                Value::Integer(_)
+            )
+            | (Some(Affinity::Text), Value::Text(_))
+    )
+}
+
+impl BExpr {
+    /// A column's, literal's or parameter's value, borrowed.
+    #[inline]
+    fn peek<'a>(&'a self, cx: &'a Cx, row: &'a [Value]) -> Option<&'a Value> {
+        const NULL: &Value = &Value::Null;
+        match self {
+            BExpr::Col(i) => Some(row.get(*i).unwrap_or(NULL)),
+            BExpr::Lit(v) => Some(v),
+            BExpr::Param(i) => Some(cx.params.get(*i).unwrap_or(NULL)),
+            _ => None,
+        }
+    }
+}
+
 /// Applies a comparison's conversions and compares.
 pub(crate) fn compare_op(op: BinaryOp, x: Value, y: Value, info: &CmpInfo) -> Value {
     let x = match info.left {
@@ -528,16 +580,21 @@ pub(crate) fn compare_op(op: BinaryOp, x: Value, y: Value, info: &CmpInfo) -> Va
         Some(a) => ops::apply_affinity(y, a),
         None => y,
     };
+    compare_values(op, &x, &y, info.coll)
+}
+
+/// Compares two values already converted for the comparison.
+fn compare_values(op: BinaryOp, x: &Value, y: &Value, coll: Collation) -> Value {
     match op {
         BinaryOp::Is | BinaryOp::IsNot => {
             let same = match (x.is_null(), y.is_null()) {
                 (true, true) => true,
-                (false, false) => ops::sql_compare(&x, &y, info.coll) == Some(Ordering::Equal),
+                (false, false) => ops::sql_compare(x, y, coll) == Some(Ordering::Equal),
                 _ => false,
             };
             Value::Integer(i64::from(same == (op == BinaryOp::Is)))
         }
-        _ => match ops::sql_compare(&x, &y, info.coll) {
+        _ => match ops::sql_compare(x, y, coll) {
             None => Value::Null,
             Some(o) => {
                 let r = match op {
@@ -692,6 +749,31 @@ pub(crate) trait Op: core::fmt::Debug + Send {
     fn next(&mut self, cx: &mut Cx) -> Result<Option<Tuple>>;
     /// One line per operator for EXPLAIN, children indented.
     fn explain(&self, depth: usize, out: &mut Vec<String>);
+    /// Like `next`, into a row the caller keeps: operators that hold their
+    /// current row (the join loop, projections) copy it over the previous
+    /// one, reusing its allocations, instead of allocating a row per row.
+    fn next_into(&mut self, cx: &mut Cx, out: &mut Tuple) -> Result<bool> {
+        match self.next(cx)? {
+            Some(r) => {
+                *out = r;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+    /// Whether the operator can run again after `rewind` — with other
+    /// parameters, after other statements changed the tables — exactly as
+    /// a freshly planned one would: it caches no subquery results, hash
+    /// tables or materialized rows across runs. A prepared statement keeps
+    /// such a plan instead of planning every execution.
+    fn reusable(&self) -> bool {
+        false
+    }
+    /// Says which slots of this operator's rows are read (`None`: all of
+    /// them), so the table reads underneath decode only the columns some
+    /// expression uses. An operator that does not look simply passes
+    /// nothing on, and everything below it is decoded, as without the call.
+    fn narrow(&mut self, _needed: Option<&[bool]>) {}
     /// For the planner: the aggregates an Aggregate (or a filter over one)
     /// appends to its rows.
     fn agg_count(&self) -> Option<usize> {
@@ -802,6 +884,26 @@ impl Op for Filter {
         }
         Ok(None)
     }
+    fn next_into(&mut self, cx: &mut Cx, out: &mut Tuple) -> Result<bool> {
+        while self.input.next_into(cx, out)? {
+            if self.pred.test(cx, out)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+    fn reusable(&self) -> bool {
+        self.input.reusable() && self.pred.reusable()
+    }
+    fn narrow(&mut self, needed: Option<&[bool]>) {
+        let mut mask = needed.map(<[bool]>::to_vec);
+        if let Some(m) = &mut mask
+            && !self.pred.mark_cols(m)
+        {
+            mask = None;
+        }
+        self.input.narrow(mask.as_deref());
+    }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         line(out, depth, "FILTER".into());
         self.input.explain(depth + 1, out);
@@ -812,6 +914,35 @@ impl Op for Filter {
 pub(crate) struct Project {
     pub input: Box<dyn Op>,
     pub exprs: Vec<BExpr>,
+    /// The input row, kept between rows for its allocations.
+    buf: Tuple,
+}
+
+impl Project {
+    pub fn new(input: Box<dyn Op>, exprs: Vec<BExpr>) -> Project {
+        Project {
+            input,
+            exprs,
+            buf: Vec::new(),
+        }
+    }
+}
+
+/// Evaluates `exprs` over `row` into `out`, copying plain columns over the
+/// previous values so their text and blob buffers are reused.
+fn project_into(cx: &mut Cx, exprs: &mut [BExpr], row: &[Value], out: &mut Tuple) -> Result<()> {
+    out.truncate(exprs.len());
+    out.resize(exprs.len(), Value::Null);
+    for (o, e) in out.iter_mut().zip(exprs.iter_mut()) {
+        match e {
+            BExpr::Col(i) => match row.get(*i) {
+                Some(v) => o.clone_from(v),
+                None => *o = Value::Null,
+            },
+            e => *o = e.eval(cx, row)?,
+        }
+    }
+    Ok(())
 }
 
 impl Op for Project {
@@ -827,6 +958,22 @@ impl Op for Project {
             out.push(e.eval(cx, &r)?);
         }
         Ok(Some(out))
+    }
+    fn next_into(&mut self, cx: &mut Cx, out: &mut Tuple) -> Result<bool> {
+        if !self.input.next_into(cx, &mut self.buf)? {
+            return Ok(false);
+        }
+        project_into(cx, &mut self.exprs, &self.buf, out)?;
+        Ok(true)
+    }
+    fn reusable(&self) -> bool {
+        self.input.reusable() && self.exprs.iter().all(BExpr::reusable)
+    }
+    fn narrow(&mut self, _needed: Option<&[bool]>) {
+        // Every output is computed, whichever are read.
+        let mut mask = Vec::new();
+        let all = self.exprs.iter().all(|e| e.mark_cols(&mut mask));
+        self.input.narrow(all.then_some(&mask[..]));
     }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         line(out, depth, format!("PROJECT {} columns", self.exprs.len()));
@@ -850,6 +997,17 @@ impl Op for Trim {
             r.truncate(self.n);
             r
         }))
+    }
+    fn next_into(&mut self, cx: &mut Cx, out: &mut Tuple) -> Result<bool> {
+        let on = self.input.next_into(cx, out)?;
+        out.truncate(self.n);
+        Ok(on)
+    }
+    fn reusable(&self) -> bool {
+        self.input.reusable()
+    }
+    fn narrow(&mut self, _needed: Option<&[bool]>) {
+        self.input.narrow(None);
     }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         self.input.explain(depth, out);
@@ -891,6 +1049,12 @@ impl Op for Distinct {
             }
         }
         Ok(None)
+    }
+    fn reusable(&self) -> bool {
+        self.input.reusable()
+    }
+    fn narrow(&mut self, _needed: Option<&[bool]>) {
+        self.input.narrow(None);
     }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         line(out, depth, "DISTINCT".into());
@@ -956,6 +1120,12 @@ impl Op for Sort {
         }
         Ok(self.rows.pop_front())
     }
+    fn reusable(&self) -> bool {
+        self.input.reusable()
+    }
+    fn narrow(&mut self, _needed: Option<&[bool]>) {
+        self.input.narrow(None);
+    }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         line(out, depth, format!("SORT by {} keys", self.keys.len()));
         self.input.explain(depth + 1, out);
@@ -1006,6 +1176,27 @@ impl Op for Limit {
         }
         self.left -= 1;
         self.input.next(cx)
+    }
+    fn next_into(&mut self, cx: &mut Cx, out: &mut Tuple) -> Result<bool> {
+        while self.skip > 0 {
+            if !self.input.next_into(cx, out)? {
+                return Ok(false);
+            }
+            self.skip -= 1;
+        }
+        if self.left <= 0 {
+            return Ok(false);
+        }
+        self.left -= 1;
+        self.input.next_into(cx, out)
+    }
+    fn reusable(&self) -> bool {
+        self.input.reusable()
+            && self.limit.as_ref().is_none_or(BExpr::reusable)
+            && self.offset.as_ref().is_none_or(BExpr::reusable)
+    }
+    fn narrow(&mut self, needed: Option<&[bool]>) {
+        self.input.narrow(needed);
     }
     fn explain(&self, depth: usize, out: &mut Vec<String>) {
         line(out, depth, "LIMIT".into());
@@ -1070,6 +1261,27 @@ impl Op for Aggregate {
     fn agg_count(&self) -> Option<usize> {
         Some(self.aggs.len())
     }
+    fn narrow(&mut self, needed: Option<&[bool]>) {
+        // Output slots below `width` are the group's last input row; the
+        // rest are aggregates, which read their arguments.
+        let Some(needed) = needed else {
+            return self.input.narrow(None);
+        };
+        let mut mask: Vec<bool> = needed.iter().copied().take(self.width).collect();
+        let all = self.group_by.iter().all(|(e, _)| e.mark_cols(&mut mask))
+            && self.aggs.iter().all(|a| {
+                a.args.iter().all(|e| e.mark_cols(&mut mask))
+                    && a.filter.as_ref().is_none_or(|f| f.mark_cols(&mut mask))
+            });
+        self.input.narrow(all.then_some(&mask[..]));
+    }
+    fn reusable(&self) -> bool {
+        self.input.reusable()
+            && self.group_by.iter().all(|(e, _)| e.reusable())
+            && self.aggs.iter().all(|a| {
+                a.args.iter().all(BExpr::reusable) && a.filter.as_ref().is_none_or(BExpr::reusable)
+            })
+    }
     fn rewind(&mut self, cx: &mut Cx) -> Result<()> {
         self.out.clear();
         self.loaded = false;
@@ -1078,21 +1290,29 @@ impl Op for Aggregate {
     fn next(&mut self, cx: &mut Cx) -> Result<Option<Tuple>> {
         if !self.loaded {
             self.loaded = true;
-            let mut groups: BTreeMap<Vec<u8>, Group> = BTreeMap::new();
+            // Groups found by hash, one probe per row, and put in key order
+            // once at the end (a tree of groups compared keys ~log2(groups)
+            // times per row, twice).
+            let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+            let mut groups: Vec<(Vec<u8>, Group)> = Vec::new();
             let mut args = Vec::new();
-            while let Some(r) = self.input.next(cx)? {
-                let mut key = Vec::new();
+            let mut r = Vec::new();
+            let mut key = Vec::new();
+            while self.input.next_into(cx, &mut r)? {
+                key.clear();
                 for (g, coll) in self.group_by.iter_mut() {
                     let v = g.eval(cx, &r)?;
                     value_key(&mut key, &v, SortOrder::Asc, *coll);
                 }
-                if !groups.contains_key(&key) {
-                    let g = self.new_group(self.width)?;
-                    groups.insert(key.clone(), g);
-                }
-                let group = groups
-                    .get_mut(&key)
-                    .ok_or_else(|| Error::internal("group"))?;
+                let gi = match index.get(&key[..]) {
+                    Some(&gi) => gi,
+                    None => {
+                        groups.push((key.clone(), self.new_group(self.width)?));
+                        index.insert(key.clone(), groups.len() - 1);
+                        groups.len() - 1
+                    }
+                };
+                let group = &mut groups[gi].1;
                 for (i, spec) in self.aggs.iter_mut().enumerate() {
                     if let Some(f) = &mut spec.filter
                         && !f.test(cx, &r)?
@@ -1114,12 +1334,13 @@ impl Op for Aggregate {
                     }
                     group.accs[i].step(&args)?;
                 }
-                group.last = r;
+                group.last.clone_from(&r);
             }
             if groups.is_empty() && self.group_by.is_empty() {
                 let g = self.new_group(self.width)?;
-                groups.insert(Vec::new(), g);
+                groups.push((Vec::new(), g));
             }
+            groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             for (_, g) in groups {
                 let mut row = g.last;
                 row.resize(self.width, Value::Null);
@@ -1296,6 +1517,10 @@ pub(crate) struct Level {
     pub matches: Vec<usize>,
     /// Keys still to probe for an `InList` access.
     pub probes: VecDeque<Vec<u8>>,
+    /// The rowid a `RowidEq` access still has to look up.
+    point: Option<i64>,
+    /// The table columns the query reads (empty: all); see `Op::narrow`.
+    wanted: Vec<bool>,
     pub pos: usize,
     pub done: bool,
     pub matched: bool,
@@ -1317,6 +1542,8 @@ impl Level {
             hash: None,
             matches: Vec::new(),
             probes: VecDeque::new(),
+            point: None,
+            wanted: Vec::new(),
             pos: 0,
             done: false,
             matched: false,
@@ -1406,18 +1633,11 @@ impl Level {
                         self.range = Some(tree.range(Bound::Unbounded, Bound::Unbounded, false));
                     }
                     Access::RowidEq(e) => {
-                        let v = e.eval(cx, row)?;
-                        match rowid_of(v) {
-                            Some(r) => {
-                                let k = rowid_key(r);
-                                self.range = Some(tree.range(
-                                    Bound::Included(&k),
-                                    Bound::Included(&k),
-                                    false,
-                                ));
-                            }
-                            None => self.done = true,
-                        }
+                        // Looked up in `advance` by one descent: a range
+                        // (bounds, cursor path) would cost allocations and
+                        // a second step to find its end.
+                        self.point = rowid_of(e.eval(cx, row)?);
+                        self.done = self.point.is_none();
                     }
                     Access::RowidRange { lo, hi } => {
                         let lo_k = match lo {
@@ -1693,6 +1913,22 @@ impl Level {
                     slots.clone_from_slice(&rows[i]);
                     return Ok(true);
                 }
+                if let Access::RowidEq(_) = self.access {
+                    self.done = true;
+                    let Some(rowid) = self.point.take() else {
+                        return Ok(false);
+                    };
+                    let pager = match t.store {
+                        Store::Main => &mut *cx.main,
+                        Store::Temp => &mut *cx.temp,
+                    };
+                    return match BTree::open(t.root).get_with(pager, &rowid_key(rowid), |v| {
+                        decode_wanted(t, rowid, v, slots, &self.wanted)
+                    })? {
+                        Some(r) => r.map(|()| true),
+                        None => Ok(false),
+                    };
+                }
                 if let Access::InList { index, .. } = &self.access {
                     loop {
                         if self.range.is_none() {
@@ -1733,14 +1969,15 @@ impl Level {
                             None => {
                                 let rowid = rowid_from_key(range.key(), &t.name)?;
                                 let v = range.value(pager)?;
-                                decode_row(t, rowid, v, slots)?;
+                                decode_wanted(t, rowid, v, slots, &self.wanted)?;
                             }
                             Some(ix) => {
                                 let rowid = rowid_from_key(range.key(), &ix.name)?;
                                 let k = rowid_key(rowid);
                                 let t2 = t.clone();
-                                let found = BTree::open(t.root)
-                                    .get_with(pager, &k, |v| decode_row(&t2, rowid, v, slots))?;
+                                let found = BTree::open(t.root).get_with(pager, &k, |v| {
+                                    decode_wanted(&t2, rowid, v, slots, &self.wanted)
+                                })?;
                                 match found {
                                     Some(r) => r?,
                                     None => {
@@ -1802,8 +2039,9 @@ impl Level {
                         let tree = BTree::open(t.root);
                         let k = rowid_key(rowid);
                         let t2 = t.clone();
-                        let found =
-                            tree.get_with(pager, &k, |v| decode_row(&t2, rowid, v, slots))?;
+                        let found = tree.get_with(pager, &k, |v| {
+                            decode_wanted(&t2, rowid, v, slots, &self.wanted)
+                        })?;
                         match found {
                             Some(r) => r?,
                             None => {
@@ -1820,7 +2058,7 @@ impl Level {
                 }
                 let rowid = rowid_from_key(range.key(), &t.name)?;
                 let v = range.value(pager)?;
-                decode_row(t, rowid, v, slots)?;
+                decode_wanted(t, rowid, v, slots, &self.wanted)?;
                 Ok(true)
             }
             Source::Query { .. } | Source::JsonEach { .. } => {
@@ -1836,6 +2074,56 @@ impl Level {
                 Ok(true)
             }
         }
+    }
+}
+
+impl Level {
+    /// Marks the slots this level's expressions read (see
+    /// [`BExpr::mark_cols`]).
+    fn mark_cols(&self, mask: &mut Vec<bool>) -> bool {
+        let access = match &self.access {
+            Access::Scan => true,
+            Access::RowidEq(e) => e.mark_cols(mask),
+            Access::RowidRange { lo, hi } => {
+                lo.as_ref().is_none_or(|(e, _)| e.mark_cols(mask))
+                    && hi.as_ref().is_none_or(|(e, _)| e.mark_cols(mask))
+            }
+            Access::Index { eq, lo, hi, .. } => {
+                eq.iter().all(|(e, _)| e.mark_cols(mask))
+                    && lo.as_ref().is_none_or(|(e, _, _)| e.mark_cols(mask))
+                    && hi.as_ref().is_none_or(|(e, _, _)| e.mark_cols(mask))
+            }
+            Access::InList { list, .. } => list.iter().all(|e| e.mark_cols(mask)),
+            Access::Hash { build, probe } => {
+                build.iter().all(|(e, _)| e.mark_cols(mask))
+                    && probe.iter().all(|e| e.mark_cols(mask))
+            }
+        };
+        access && self.filters.iter().all(|e| e.mark_cols(mask))
+    }
+
+    /// See [`Op::reusable`]: a table read by rowid, range, index or scan,
+    /// with no subqueries in its expressions (hash joins keep their table).
+    fn reusable(&self) -> bool {
+        let exprs_ok = match &self.access {
+            Access::Scan => true,
+            Access::RowidEq(e) => e.reusable(),
+            Access::RowidRange { lo, hi } => {
+                lo.as_ref().is_none_or(|(e, _)| e.reusable())
+                    && hi.as_ref().is_none_or(|(e, _)| e.reusable())
+            }
+            Access::Index { eq, lo, hi, .. } => {
+                eq.iter().all(|(e, _)| e.reusable())
+                    && lo.as_ref().is_none_or(|(e, _, _)| e.reusable())
+                    && hi.as_ref().is_none_or(|(e, _, _)| e.reusable())
+            }
+            Access::InList { list, .. } => list.iter().all(BExpr::reusable),
+            Access::Hash { .. } => false,
+        };
+        matches!(self.source, Source::Table(_))
+            && !self.stream
+            && exprs_ok
+            && self.filters.iter().all(BExpr::reusable)
     }
 }
 
@@ -1926,43 +2214,22 @@ pub(crate) struct JoinLoop {
 }
 
 impl JoinLoop {
-    pub fn new(levels: Vec<Level>, width: usize) -> JoinLoop {
-        JoinLoop {
-            levels,
-            width,
-            post: Vec::new(),
-            row: Vec::new(),
-            started: false,
-            depth: 0,
-            finished: false,
-        }
-    }
-}
-
-impl Op for JoinLoop {
-    fn rewind(&mut self, _: &mut Cx) -> Result<()> {
-        self.started = false;
-        self.finished = false;
-        self.row = alloc::vec![Value::Null; self.width];
-        Ok(())
-    }
-
-    fn next(&mut self, cx: &mut Cx) -> Result<Option<Tuple>> {
+    /// Moves `self.row` to the next combined row; false when done.
+    fn step(&mut self, cx: &mut Cx) -> Result<bool> {
         if self.finished {
-            return Ok(None);
+            return Ok(false);
         }
         let n = self.levels.len();
         if !self.started {
             self.started = true;
             if n == 0 {
                 self.finished = true;
-                let row = self.row.clone();
                 for p in self.post.iter_mut() {
-                    if !p.test(cx, &row)? {
-                        return Ok(None);
+                    if !p.test(cx, &self.row)? {
+                        return Ok(false);
                     }
                 }
-                return Ok(Some(row));
+                return Ok(true);
             }
             self.levels[0].reset(cx, &self.row)?;
             self.depth = 0;
@@ -2003,7 +2270,7 @@ impl Op for JoinLoop {
                         }
                     }
                     if ok {
-                        return Ok(Some(self.row.clone()));
+                        return Ok(true);
                     }
                 } else {
                     self.depth = d + 1;
@@ -2013,9 +2280,77 @@ impl Op for JoinLoop {
             } else {
                 if d == 0 {
                     self.finished = true;
-                    return Ok(None);
+                    return Ok(false);
                 }
                 self.depth = d - 1;
+            }
+        }
+    }
+
+    pub fn new(levels: Vec<Level>, width: usize) -> JoinLoop {
+        JoinLoop {
+            levels,
+            width,
+            post: Vec::new(),
+            row: Vec::new(),
+            started: false,
+            depth: 0,
+            finished: false,
+        }
+    }
+}
+
+impl Op for JoinLoop {
+    fn rewind(&mut self, _: &mut Cx) -> Result<()> {
+        self.started = false;
+        self.finished = false;
+        self.row.clear();
+        self.row.resize(self.width, Value::Null);
+        Ok(())
+    }
+
+    fn next(&mut self, cx: &mut Cx) -> Result<Option<Tuple>> {
+        Ok(if self.step(cx)? {
+            Some(self.row.clone())
+        } else {
+            None
+        })
+    }
+
+    fn next_into(&mut self, cx: &mut Cx, out: &mut Tuple) -> Result<bool> {
+        if !self.step(cx)? {
+            return Ok(false);
+        }
+        out.clone_from(&self.row);
+        Ok(true)
+    }
+
+    fn reusable(&self) -> bool {
+        self.post.iter().all(BExpr::reusable) && self.levels.iter().all(Level::reusable)
+    }
+
+    fn narrow(&mut self, needed: Option<&[bool]>) {
+        // Subqueries in FROM see the combined row as their outer row: with
+        // one of those, every slot may be read.
+        let Some(needed) = needed else { return };
+        if !self
+            .levels
+            .iter()
+            .all(|l| matches!(l.source, Source::Table(_)))
+        {
+            return;
+        }
+        let mut mask = needed.to_vec();
+        let all = self.post.iter().all(|e| e.mark_cols(&mut mask))
+            && self.levels.iter().all(|l| l.mark_cols(&mut mask));
+        if !all {
+            return;
+        }
+        for l in self.levels.iter_mut() {
+            if !matches!(l.access, Access::Hash { .. }) {
+                l.wanted = (0..l.width)
+                    .map(|j| mask.get(l.offset + j).copied().unwrap_or(false))
+                    .collect();
             }
         }
     }
@@ -2123,6 +2458,82 @@ impl Op for RecursiveCte {
 // ------------------------------------------------------------ window functions
 
 impl BExpr {
+    /// Marks in `mask` the row slots the expression reads. False when it
+    /// holds a subquery, which may read any slot (through the outer row).
+    pub fn mark_cols(&self, mask: &mut Vec<bool>) -> bool {
+        let all = |es: &[&BExpr], mask: &mut Vec<bool>| es.iter().all(|e| e.mark_cols(mask));
+        match self {
+            BExpr::Col(i) => {
+                if *i >= mask.len() {
+                    mask.resize(i + 1, false);
+                }
+                mask[*i] = true;
+                true
+            }
+            BExpr::Lit(_) | BExpr::Outer(..) | BExpr::Param(_) => true,
+            BExpr::InSub { .. } | BExpr::Exists(..) | BExpr::Scalar(_) => false,
+            BExpr::Unary(_, e) | BExpr::IsNull(e, _) | BExpr::Cast(e, _) => e.mark_cols(mask),
+            BExpr::Arith(_, a, b) | BExpr::Cmp(_, a, b, _) | BExpr::And(a, b) | BExpr::Or(a, b) => {
+                all(&[a, b], mask)
+            }
+            BExpr::InList { expr, list, .. } => {
+                expr.mark_cols(mask) && list.iter().all(|e| e.mark_cols(mask))
+            }
+            BExpr::Like {
+                expr,
+                pattern,
+                escape,
+                ..
+            } => all(&[expr, pattern], mask) && escape.as_ref().is_none_or(|e| e.mark_cols(mask)),
+            BExpr::Case {
+                operand,
+                whens,
+                else_,
+            } => {
+                operand.as_ref().is_none_or(|(e, _)| e.mark_cols(mask))
+                    && whens.iter().all(|(a, b)| all(&[a, b], mask))
+                    && else_.as_ref().is_none_or(|e| e.mark_cols(mask))
+            }
+            BExpr::Func(_, args) => args.iter().all(|e| e.mark_cols(mask)),
+            BExpr::Raise(_, m) => m.as_ref().is_none_or(|e| e.mark_cols(mask)),
+        }
+    }
+
+    /// Whether the expression holds no subquery (whose cached results would
+    /// outlive a run): see [`Op::reusable`].
+    pub fn reusable(&self) -> bool {
+        match self {
+            BExpr::Lit(_) | BExpr::Col(_) | BExpr::Outer(..) | BExpr::Param(_) => true,
+            BExpr::InSub { .. } | BExpr::Exists(..) | BExpr::Scalar(_) => false,
+            BExpr::Unary(_, e) | BExpr::IsNull(e, _) | BExpr::Cast(e, _) => e.reusable(),
+            BExpr::Arith(_, a, b) | BExpr::Cmp(_, a, b, _) | BExpr::And(a, b) | BExpr::Or(a, b) => {
+                a.reusable() && b.reusable()
+            }
+            BExpr::InList { expr, list, .. } => expr.reusable() && list.iter().all(BExpr::reusable),
+            BExpr::Like {
+                expr,
+                pattern,
+                escape,
+                ..
+            } => {
+                expr.reusable()
+                    && pattern.reusable()
+                    && escape.as_ref().is_none_or(|e| e.reusable())
+            }
+            BExpr::Case {
+                operand,
+                whens,
+                else_,
+            } => {
+                operand.as_ref().is_none_or(|(e, _)| e.reusable())
+                    && whens.iter().all(|(a, b)| a.reusable() && b.reusable())
+                    && else_.as_ref().is_none_or(|e| e.reusable())
+            }
+            BExpr::Func(_, args) => args.iter().all(BExpr::reusable),
+            BExpr::Raise(_, m) => m.as_ref().is_none_or(|e| e.reusable()),
+        }
+    }
+
     /// Rewrites every row slot `i` to `f(i)` (for window results, whose
     /// slots are known only after all aggregates are bound).
     pub fn remap_cols(&mut self, f: &dyn Fn(usize) -> usize) {

@@ -2798,7 +2798,7 @@ impl<'a> Binder<'a> {
             });
         }
         self.win = Some(Vec::new());
-        op = Box::new(Project { input: op, exprs });
+        op = Box::new(Project::new(op, exprs));
         if core.distinct {
             op = Box::new(Distinct {
                 input: op,

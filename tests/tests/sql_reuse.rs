@@ -1,0 +1,232 @@
+//! What the fast paths must not change: a prepared SELECT keeps its plan
+//! between runs only while that gives fresh-plan answers, a single-row
+//! INSERT without a savepoint still fails without a trace, and table reads
+//! that decode only the columns a query uses still see every column some
+//! part of the query reads.
+
+use turdb::{Database, ErrorKind, Value, params};
+
+fn all(stmt: &mut turdb::Statement<'_>, p: Vec<Value>) -> Vec<Vec<Value>> {
+    let mut rows = stmt.query(p).unwrap();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().unwrap() {
+        out.push(r.values().to_vec());
+    }
+    out
+}
+
+fn i(v: i64) -> Value {
+    Value::Integer(v)
+}
+
+#[test]
+fn a_kept_plan_follows_parameters_data_and_schema() {
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b TEXT);
+         CREATE INDEX t_a ON t(a);
+         INSERT INTO t VALUES (1, 10, 'x'), (2, 20, 'y'), (3, 20, 'z');",
+    )
+    .unwrap();
+    let mut by_id = db.prepare("SELECT b FROM t WHERE id = ?1").unwrap();
+    let mut by_a = db
+        .prepare("SELECT id FROM t WHERE a = ?1 ORDER BY id")
+        .unwrap();
+    let mut sub = db
+        .prepare("SELECT id FROM t WHERE a = (SELECT max(a) FROM t WHERE id <= ?1)")
+        .unwrap();
+    assert_eq!(all(&mut by_id, params![2]), [[Value::Text("y".into())]]);
+    assert_eq!(all(&mut by_id, params![3]), [[Value::Text("z".into())]]);
+    assert_eq!(all(&mut by_a, params![20]), [[i(2)], [i(3)]]);
+    assert_eq!(all(&mut sub, params![1]), [[i(1)]]);
+    // An uncorrelated subquery's result must not outlive the run.
+    assert_eq!(all(&mut sub, params![3]), [[i(2)], [i(3)]]);
+    db.execute("INSERT INTO t VALUES (4, 20, 'w')", ()).unwrap();
+    assert_eq!(all(&mut by_a, params![20]), [[i(2)], [i(3)], [i(4)]]);
+    // A half-read result hands the plan back too.
+    {
+        let mut rows = by_a.query(params![20]).unwrap();
+        assert_eq!(rows.next().unwrap().unwrap().values(), [i(2)]);
+    }
+    db.execute_batch("DROP INDEX t_a").unwrap();
+    assert_eq!(all(&mut by_a, params![20]), [[i(2)], [i(3)], [i(4)]]);
+    db.execute_batch("ALTER TABLE t RENAME TO t2; CREATE TABLE t(id INTEGER PRIMARY KEY, a, b);")
+        .unwrap();
+    assert_eq!(all(&mut by_id, params![2]), Vec::<Vec<Value>>::new());
+    assert_eq!(all(&mut by_a, params![20]), Vec::<Vec<Value>>::new());
+    // A rolled-back CREATE is forgotten by kept plans too.
+    db.execute_batch("BEGIN; DROP TABLE t; CREATE TABLE t(id INTEGER PRIMARY KEY, a, b);")
+        .unwrap();
+    db.execute("INSERT INTO t VALUES (2, 20, 'new')", ())
+        .unwrap();
+    assert_eq!(all(&mut by_id, params![2]), [[Value::Text("new".into())]]);
+    db.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(all(&mut by_id, params![2]), Vec::<Vec<Value>>::new());
+}
+
+#[test]
+fn a_failing_single_row_insert_leaves_the_transaction_as_it_was() {
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b TEXT CHECK (b <> 'bad'));
+         CREATE UNIQUE INDEX t_b ON t(b);
+         CREATE TABLE big(id INTEGER PRIMARY KEY, k TEXT);
+         CREATE INDEX big_k ON big(k);",
+    )
+    .unwrap();
+    let tx = db.transaction().unwrap();
+    let mut ins = tx.prepare("INSERT INTO t VALUES (?1, ?2, ?3)").unwrap();
+    ins.execute(params![1, 1, "one"]).unwrap();
+    for (p, kind) in [
+        (params![1, 2, "dup id"], ErrorKind::Constraint),
+        (params![2, 2, "one"], ErrorKind::Constraint),
+        (params![3, Value::Null, "null a"], ErrorKind::Constraint),
+        (params![4, 4, "bad"], ErrorKind::Constraint),
+    ] {
+        assert_eq!(ins.execute(p).unwrap_err().kind(), kind);
+    }
+    let huge = "k".repeat(5000);
+    let e = tx
+        .execute("INSERT INTO big VALUES (1, ?1)", params![huge.as_str()])
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TooBig);
+    ins.execute(params![5, 5, "five"]).unwrap();
+    drop(ins);
+    tx.commit().unwrap();
+    let mut s = db.prepare("SELECT id, b FROM t ORDER BY id").unwrap();
+    assert_eq!(
+        all(&mut s, Vec::new()),
+        [
+            vec![i(1), Value::Text("one".into())],
+            vec![i(5), Value::Text("five".into())]
+        ]
+    );
+    let mut s = db.prepare("SELECT count(*) FROM big").unwrap();
+    assert_eq!(all(&mut s, Vec::new()), [[i(0)]]);
+    let mut s = db.prepare("PRAGMA integrity_check").unwrap();
+    assert_eq!(all(&mut s, Vec::new()), [[Value::Text("ok".into())]]);
+}
+
+#[test]
+fn a_kept_insert_notices_triggers_and_foreign_keys() {
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch(
+        "CREATE TABLE p(id INTEGER PRIMARY KEY);
+         CREATE TABLE c(id INTEGER PRIMARY KEY, pid INTEGER REFERENCES p(id));
+         CREATE TABLE log(n INTEGER);
+         INSERT INTO p VALUES (1);",
+    )
+    .unwrap();
+    let tx = db.transaction().unwrap();
+    let mut ins = tx.prepare("INSERT INTO c VALUES (?1, ?2)").unwrap();
+    ins.execute(params![1, 7]).unwrap();
+    tx.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let e = ins.execute(params![2, 7]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Constraint);
+    ins.execute(params![3, 1]).unwrap();
+    tx.execute_batch(
+        "CREATE TRIGGER c_log AFTER INSERT ON c BEGIN INSERT INTO log VALUES (NEW.id); END",
+    )
+    .unwrap();
+    ins.execute(params![4, 1]).unwrap();
+    drop(ins);
+    tx.commit().unwrap();
+    let mut s = db.prepare("SELECT id FROM c ORDER BY id").unwrap();
+    assert_eq!(all(&mut s, Vec::new()), [[i(1)], [i(3)], [i(4)]]);
+    let mut s = db.prepare("SELECT n FROM log").unwrap();
+    assert_eq!(all(&mut s, Vec::new()), [[i(4)]]);
+}
+
+#[test]
+fn columns_read_anywhere_in_a_query_are_decoded() {
+    let setup = "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b TEXT, c REAL, d BLOB);
+         CREATE TABLE u(id INTEGER PRIMARY KEY, x TEXT, y INTEGER);
+         CREATE INDEX t_a ON t(a);
+         INSERT INTO t VALUES (1, 10, 'k', 0.5, x'01'), (2, 20, 'm', 1.5, x'02'),
+                              (3, 20, 'p', 2.5, NULL), (4, NULL, 'k', NULL, x'04');
+         INSERT INTO u VALUES (1, 'k', 1), (2, 'p', 2), (3, 'z', 3);";
+    let queries = [
+        "SELECT a FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.x = t.b) ORDER BY id",
+        "SELECT a, (SELECT y FROM u WHERE u.x = t.b) FROM t ORDER BY id",
+        "SELECT b, sum(c) FROM t",
+        "SELECT a, count(*), min(b) FROM t GROUP BY a ORDER BY a",
+        "SELECT a FROM t GROUP BY a HAVING max(c) > 1 ORDER BY a",
+        "SELECT t.a, u.y FROM t JOIN u ON u.x = t.b ORDER BY t.id, u.id",
+        "SELECT t.id, u.y FROM t LEFT JOIN u ON u.x = t.b AND t.c > 1 ORDER BY t.id",
+        "SELECT a FROM t ORDER BY b, id",
+        "SELECT id FROM t WHERE a = 20 AND b > 'm'",
+        "SELECT count(*) FROM t WHERE d IS NULL",
+        "SELECT DISTINCT b FROM t ORDER BY 1",
+        "SELECT id FROM t WHERE id = 3 AND c > 2",
+        "SELECT u.y FROM u WHERE u.x IN (SELECT b FROM t WHERE c < 2) ORDER BY 1",
+        "SELECT (SELECT count(*) FROM t AS t2 WHERE t2.a = t.a), id FROM t ORDER BY id",
+    ];
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch(setup).unwrap();
+    let lite = rusqlite::Connection::open_in_memory().unwrap();
+    lite.execute_batch(setup).unwrap();
+    for q in queries {
+        let mut stmt = db.prepare(q).unwrap();
+        let got = all(&mut stmt, Vec::new());
+        let mut ls = lite.prepare(q).unwrap();
+        let n = ls.column_count();
+        let want: Vec<Vec<Value>> = ls
+            .query_map([], |r| {
+                Ok((0..n)
+                    .map(|i| match r.get_ref(i).unwrap() {
+                        rusqlite::types::ValueRef::Null => Value::Null,
+                        rusqlite::types::ValueRef::Integer(v) => Value::Integer(v),
+                        rusqlite::types::ValueRef::Real(v) => Value::Real(v),
+                        rusqlite::types::ValueRef::Text(t) => {
+                            Value::Text(String::from_utf8(t.to_vec()).unwrap())
+                        }
+                        rusqlite::types::ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+                    })
+                    .collect())
+            })
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(got, want, "{q}");
+    }
+}
+
+/// A prepared SELECT runs on a snapshot reader outside a transaction and on
+/// the writer inside one; the plan it keeps must be the one for the schema
+/// the state it runs on has, wherever it was made.
+#[test]
+fn a_kept_plan_follows_the_schema_between_readers_and_the_writer() {
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER);
+         INSERT INTO t VALUES (1, 10), (2, 20);",
+    )
+    .unwrap();
+    let mut q = db.prepare("SELECT a FROM t WHERE id = ?1").unwrap();
+    // Made on a snapshot reader.
+    assert_eq!(all(&mut q, vec![i(2)]), vec![vec![i(20)]]);
+    // Inside a transaction the writer's uncommitted schema differs: the
+    // table was dropped and made again with other rows and another root.
+    db.execute_batch(
+        "BEGIN;
+         DROP TABLE t;
+         CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER);
+         INSERT INTO t VALUES (2, 200);",
+    )
+    .unwrap();
+    assert_eq!(all(&mut q, vec![i(2)]), vec![vec![i(200)]]);
+    db.execute_batch("ROLLBACK").unwrap();
+    // Back on a reader, at the schema as committed before.
+    assert_eq!(all(&mut q, vec![i(2)]), vec![vec![i(20)]]);
+    // Committed this time: readers see the new table.
+    db.execute_batch(
+        "BEGIN;
+         DROP TABLE t;
+         CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER);
+         INSERT INTO t VALUES (2, 2000);
+         COMMIT;",
+    )
+    .unwrap();
+    assert_eq!(all(&mut q, vec![i(2)]), vec![vec![i(2000)]]);
+    assert_eq!(all(&mut q, vec![i(1)]), Vec::<Vec<Value>>::new());
+}
