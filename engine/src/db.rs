@@ -1426,7 +1426,19 @@ fn lone_insert(st: &State, stmt: &Stmt) -> bool {
         return false;
     };
     let checks_fks = st.foreign_keys && !table.foreign_keys.is_empty();
-    !(table.autoincrement || checks_fks || has_triggers(st, &table))
+    // A NULL in a NOT NULL column with a default may be replaced by it
+    // (REPLACE), which the general path does.
+    // So may a constraint's own ON CONFLICT clause (REPLACE deletes rows).
+    let fallback = table
+        .columns
+        .iter()
+        .any(|c| c.not_null && c.default.is_some())
+        || table.rowid_conflict.is_some()
+        || schema_of(st, table.store)
+            .indexes_of(&table.name)
+            .iter()
+            .any(|ix| ix.conflict.is_some());
+    !(table.autoincrement || checks_fks || fallback || has_triggers(st, &table))
 }
 
 /// Runs a [`lone_insert`] inside the open transaction without a savepoint.
@@ -1472,6 +1484,7 @@ pub(crate) struct LoneInsert {
     checks: Vec<(String, BExpr)>,
     generated: Vec<(usize, BExpr)>,
     conflict: Conflict,
+    stated: bool,
 }
 
 impl LoneInsert {
@@ -1494,7 +1507,7 @@ impl LoneInsert {
             return None;
         }
         let mut b = st.binder();
-        let (checks, generated) = writer_exprs(&mut b, &table).ok()?;
+        let (checks, generated, _) = writer_exprs(&mut b, &table).ok()?;
         b.scopes.push(Scope::default());
         let defaults = table
             .columns
@@ -1518,6 +1531,7 @@ impl LoneInsert {
             checks,
             generated,
             conflict: ins.or.unwrap_or(Conflict::Abort),
+            stated: ins.or.is_some(),
         })
     }
 
@@ -1543,6 +1557,9 @@ impl LoneInsert {
                 indexes: &self.indexes,
                 checks: core::mem::take(&mut self.checks),
                 generated: core::mem::take(&mut self.generated),
+                // lone_insert leaves out tables with a NOT NULL default.
+                fallbacks: Vec::new(),
+                stated: self.stated,
             };
             let r = w.insert(&mut cx, vals, rowid, self.conflict);
             self.checks = w.checks;
@@ -2146,6 +2163,7 @@ fn index_def(table: &Table, ci: &ast::CreateIndex, root: u32, sql: &str) -> Resu
         root,
         auto: false,
         origin: IndexOrigin::CreateIndex,
+        conflict: None,
         sql: sql.to_string(),
     })
 }
@@ -2271,6 +2289,8 @@ fn create_table(
                 indexes: &indexes,
                 checks: Vec::new(),
                 generated: Vec::new(),
+                fallbacks: Vec::new(),
+                stated: false,
             };
             w.insert(&mut cx, vals, None, Conflict::Abort)?;
         }
@@ -2354,6 +2374,8 @@ fn create_index(
             indexes: core::slice::from_ref(&ix),
             checks: Vec::new(),
             generated: Vec::new(),
+            fallbacks: Vec::new(),
+            stated: false,
         };
         for (rowid, row) in entries {
             w.index_insert(&mut cx, &ix, &row, rowid, Conflict::Abort)?;
@@ -2579,21 +2601,37 @@ fn alter_table(st: &mut State, at: &ast::AlterTable, text: &str) -> Result<()> {
                 return Err(err!(InvalidArgument, "{msg}"));
             }
             columns.remove(ci);
-            // Rewrite every row without the column.
+            // Rewrite every row without the column, a batch at a time: the
+            // table may be far larger than memory.
+            const BATCH: usize = 256;
             let tree = BTree::open(table.root);
-            let entries = tree
-                .range(Bound::Unbounded, Bound::Unbounded, false)
-                .collect(pager_of(st, store))?;
-            for (k, v) in entries {
-                let rec = Record::parse(&v)?;
-                let mut vals = rec.to_values()?;
-                if ci < vals.len() {
-                    vals.remove(ci);
+            let mut after: Option<Vec<u8>> = None;
+            loop {
+                let lower = match &after {
+                    Some(k) => Bound::Excluded(k.as_slice()),
+                    None => Bound::Unbounded,
+                };
+                let mut range = tree.range(lower, Bound::Unbounded, false);
+                let mut batch = Vec::with_capacity(BATCH);
+                while batch.len() < BATCH && range.advance(pager_of(st, store))? {
+                    let k = range.key().to_vec();
+                    let v = range.value(pager_of(st, store))?.to_vec();
+                    batch.push((k, v));
                 }
-                let refs: Vec<ValueRef<'_>> = vals.iter().map(Value::as_ref).collect();
-                let mut out = Vec::new();
-                encode_record(&mut out, &refs);
-                tree.insert(pager_of(st, store), &k, &out)?;
+                drop(range);
+                let Some((last, _)) = batch.last() else { break };
+                after = Some(last.clone());
+                for (k, v) in batch {
+                    let rec = Record::parse(&v)?;
+                    let mut vals = rec.to_values()?;
+                    if ci < vals.len() {
+                        vals.remove(ci);
+                    }
+                    let refs: Vec<ValueRef<'_>> = vals.iter().map(Value::as_ref).collect();
+                    let mut out = Vec::new();
+                    encode_record(&mut out, &refs);
+                    tree.insert(pager_of(st, store), &k, &out)?;
+                }
             }
         }
         ast::AlterAction::RenameTo(new) => {
@@ -2608,10 +2646,15 @@ fn alter_table(st: &mut State, at: &ast::AlterTable, text: &str) -> Result<()> {
         }
     }
     let printed = format!("{}", Stmt::CreateTable(ct.clone()));
-    // ADD COLUMN appends the column's text as written, as SQLite does,
-    // when that reads back as the same table.
-    let sql = match &at.action {
-        ast::AlterAction::AddColumn(_) => add_column_text(&table.sql, text)
+    // ADD COLUMN appends the column's text as written and DROP COLUMN cuts
+    // it out, as SQLite does, when that reads back as the same table.
+    let edited = match &at.action {
+        ast::AlterAction::AddColumn(_) => add_column_text(&table.sql, text),
+        ast::AlterAction::DropColumn(name) => drop_column_text(&table.sql, name),
+        _ => None,
+    };
+    let sql = match edited {
+        Some(edited) => Some(edited)
             .filter(|edited| {
                 parser::parse(edited)
                     .ok()
@@ -2625,7 +2668,7 @@ fn alter_table(st: &mut State, at: &ast::AlterTable, text: &str) -> Result<()> {
                     })
             })
             .unwrap_or(printed),
-        _ => printed,
+        None => printed,
     };
     let (t, _) = catalog::table_from_ast(&ct, store, table.root, &sql)?;
     catalog_put(
@@ -2682,6 +2725,54 @@ fn add_column_text(create: &str, alter: &str) -> Option<String> {
         }
     };
     Some(format!("{}, {def}{}", &create[..close], &create[close..]))
+}
+
+/// `create` without the definition of column `name`, cut out of the text as
+/// SQLite does: from the definition to the start of the next one, or, for
+/// the last, from the end of the one before it.
+fn drop_column_text(create: &str, name: &str) -> Option<String> {
+    use crate::sql::lexer::{Lexer, TokenKind, ident_value};
+    let mut lx = Lexer::new(create);
+    let mut depth = 0usize;
+    // Per top-level definition: where its first token starts, where its
+    // last token ends, and its first token's text.
+    let mut defs: Vec<(usize, usize, &str)> = Vec::new();
+    let mut cur: Option<(usize, usize, &str)> = None;
+    loop {
+        let t = lx.next_token();
+        match t.kind {
+            TokenKind::Eof | TokenKind::Error(_) => return None,
+            TokenKind::LParen if depth == 0 => {
+                depth = 1;
+                continue;
+            }
+            _ if depth == 0 => continue,
+            TokenKind::RParen if depth == 1 => {
+                defs.extend(cur.take());
+                break;
+            }
+            TokenKind::Comma if depth == 1 => {
+                defs.push(cur.take()?);
+                continue;
+            }
+            TokenKind::LParen => depth += 1,
+            TokenKind::RParen => depth -= 1,
+            _ => {}
+        }
+        match &mut cur {
+            None => cur = Some((t.start, t.end, t.text(create))),
+            Some(c) => c.1 = t.end,
+        }
+    }
+    let k = defs
+        .iter()
+        .position(|d| ident_value(d.2).eq_ignore_ascii_case(name))?;
+    let (from, to) = match (defs.get(k + 1), k.checked_sub(1).map(|j| defs[j])) {
+        (Some(next), _) => (defs[k].0, next.0),
+        (None, Some(prev)) => (prev.1, defs[k].1),
+        (None, None) => return None,
+    };
+    Some(format!("{}{}", &create[..from], &create[to..]))
 }
 
 /// Rewrites every stored object that names the renamed table or column
@@ -2849,6 +2940,12 @@ struct Writer<'a> {
     indexes: &'a [Arc<Index>],
     checks: Vec<(String, BExpr)>,
     generated: Vec<(usize, BExpr)>,
+    /// Defaults of the NOT NULL columns that have one: what REPLACE puts
+    /// in place of a NULL.
+    fallbacks: Vec<(usize, BExpr)>,
+    /// Whether the statement named its conflict mode (`INSERT OR ...`,
+    /// `UPDATE OR ...`), which then wins over a constraint's own clause.
+    stated: bool,
 }
 
 fn constraint_name(table: &Table, ix: &Index) -> String {
@@ -3014,12 +3111,18 @@ impl Writer<'_> {
         for (i, c) in t.columns.iter().enumerate() {
             if c.not_null && vals[i].is_null() && Some(i) != t.rowid_alias {
                 // The statement's OR clause wins over the column's.
-                let conflict = match (conflict, c.not_null_conflict) {
-                    (Conflict::Abort, Some(own)) => own,
-                    (stmt, _) => stmt,
-                };
+                let conflict = self.resolve(conflict, c.not_null_conflict);
                 match conflict {
                     Conflict::Ignore => return Ok(false),
+                    // REPLACE puts the column's default in place of the
+                    // NULL; without one (or a NULL default) it aborts.
+                    Conflict::Replace
+                        if let Some((_, d)) = self.fallbacks.iter_mut().find(|(j, _)| *j == i)
+                            && let v = d.eval(cx, &[])?
+                            && !v.is_null() =>
+                    {
+                        vals[i] = ops::apply_affinity(v, c.affinity);
+                    }
                     _ => {
                         return Err(err!(
                             Constraint,
@@ -3043,6 +3146,15 @@ impl Writer<'_> {
             }
         }
         Ok(true)
+    }
+
+    /// The conflict mode for a constraint with its own ON CONFLICT clause
+    /// `own`: the statement's when it named one, else the constraint's.
+    fn resolve(&self, stmt: Conflict, own: Option<Conflict>) -> Conflict {
+        match own {
+            Some(own) if !self.stated => own,
+            _ => stmt,
+        }
     }
 
     /// Inserts a row; returns its rowid, or None when skipped.
@@ -3087,9 +3199,10 @@ impl Writer<'_> {
         // With no unique index to check in between, the rowid check rides
         // on the insert itself (one descent instead of two) — except for
         // REPLACE, which must first remove the row it collides with.
-        let fused = conflict != Conflict::Replace && self.indexes.iter().all(|ix| !ix.unique);
+        let rowid_conflict = self.resolve(conflict, t.rowid_conflict);
+        let fused = rowid_conflict != Conflict::Replace && self.indexes.iter().all(|ix| !ix.unique);
         if !fused && tree.get(cx.pager(t.store), &key)?.is_some() {
-            match conflict {
+            match rowid_conflict {
                 Conflict::Ignore => return Ok(None),
                 Conflict::Replace => {
                     if let Some(old) = self.read_row(cx, rowid)? {
@@ -3101,7 +3214,7 @@ impl Writer<'_> {
         }
         for ix in self.indexes {
             if let Some(other) = self.unique_conflict(cx, ix, &vals, rowid)? {
-                match conflict {
+                match self.resolve(conflict, ix.conflict) {
                     Conflict::Ignore => return Ok(None),
                     Conflict::Replace => {
                         if let Some(old) = self.read_row(cx, other)? {
@@ -3151,7 +3264,7 @@ impl Writer<'_> {
         encode_record(&mut rec, &refs);
         if fused {
             if !tree.insert_new(cx.pager(t.store), &key, &rec)? {
-                return match conflict {
+                return match rowid_conflict {
                     Conflict::Ignore => Ok(None),
                     _ => Err(rowid_taken()),
                 };
@@ -3227,7 +3340,11 @@ fn table_scope(t: &Arc<Table>, alias: Option<&str>) -> Scope {
 }
 
 /// A table's CHECK constraints (with names) and generated columns, bound.
-type WriterExprs = (Vec<(String, BExpr)>, Vec<(usize, BExpr)>);
+type WriterExprs = (
+    Vec<(String, BExpr)>,
+    Vec<(usize, BExpr)>,
+    Vec<(usize, BExpr)>,
+);
 
 fn writer_exprs(b: &mut Binder, t: &Arc<Table>) -> Result<WriterExprs> {
     b.scopes.push(table_scope(t, None));
@@ -3246,7 +3363,22 @@ fn writer_exprs(b: &mut Binder, t: &Arc<Table>) -> Result<WriterExprs> {
         Ok(())
     })();
     b.scopes.pop();
-    r.map(|_| (checks, generated))
+    r?;
+    // Defaults see no columns.
+    b.scopes.push(Scope::default());
+    let mut fallbacks = Vec::new();
+    let r = (|| {
+        for (i, c) in t.columns.iter().enumerate() {
+            if c.not_null
+                && let Some(d) = &c.default
+            {
+                fallbacks.push((i, b.bind(d)?));
+            }
+        }
+        Ok(())
+    })();
+    b.scopes.pop();
+    r.map(|_| (checks, generated, fallbacks))
 }
 
 fn target_table(st: &State, name: &ast::QualifiedName) -> Result<Arc<Table>> {
@@ -3326,6 +3458,7 @@ fn view_target(st: &State, name: &ast::QualifiedName) -> Result<Option<Arc<Table
         store: v.store,
         columns,
         rowid_alias: None,
+        rowid_conflict: None,
         root: 0,
         checks: Vec::new(),
         foreign_keys: Vec::new(),
@@ -3686,7 +3819,7 @@ fn insert(
     let conflict = ins.or.unwrap_or(Conflict::Abort);
     let targets = insert_targets(&table, ins)?;
     let mut b = st.binder();
-    let (checks, generated) = writer_exprs(&mut b, &table)?;
+    let (checks, generated, fallbacks) = writer_exprs(&mut b, &table)?;
     let mut ret = returning(&mut b, &table, &ins.returning)?;
     // ON CONFLICT ... DO UPDATE: bound over [the existing row, excluded].
     let mut upserts = Vec::new();
@@ -3830,6 +3963,8 @@ fn insert(
         indexes: &indexes,
         checks,
         generated,
+        fallbacks,
+        stated: ins.or.is_some(),
     };
     let mut changes = 0u64;
     let mut out_rows = Vec::new();
@@ -4337,7 +4472,7 @@ fn update(
         }
     };
     let mut b = st.binder();
-    let (checks, generated) = writer_exprs(&mut b, &table)?;
+    let (checks, generated, fallbacks) = writer_exprs(&mut b, &table)?;
     let mut ret = returning(&mut b, &table, &up.returning)?;
     b.scopes.push(table_scope(&table, up.alias.as_deref()));
     let mut sets: Vec<(usize, BExpr)> = Vec::new();
@@ -4373,6 +4508,8 @@ fn update(
         indexes: &indexes,
         checks,
         generated,
+        fallbacks,
+        stated: up.or.is_some(),
     };
     let set_cols: Vec<usize> = sets.iter().map(|(i, _)| *i).collect();
     let mut changes = 0u64;
@@ -4526,6 +4663,8 @@ fn delete(
         indexes: &indexes,
         checks: Vec::new(),
         generated: Vec::new(),
+        fallbacks: Vec::new(),
+        stated: false,
     };
     let n = table.columns.len();
     let mut changes = 0u64;

@@ -54,3 +54,25 @@ ALTER TABLE nope ADD COLUMN x;
 CREATE TABLE other(x);
 ALTER TABLE things RENAME TO other;
 > Error: there is already another table or index with this name: other
+-- DROP COLUMN cuts the definition out of the CREATE text, comments and
+-- spacing of the rest kept, and rewrites every row (in batches).
+CREATE TABLE dc(x, /* keep */ y  INTEGER, z TEXT);
+ALTER TABLE dc DROP COLUMN y;
+SELECT sql FROM sqlite_schema WHERE name = 'dc';
+> CREATE TABLE dc(x, /* keep */ z TEXT)
+CREATE TABLE dw(a, b CHECK (b > 0), c DEFAULT (1+2), UNIQUE(a));
+ALTER TABLE dw DROP COLUMN c;
+ALTER TABLE dw DROP COLUMN b;
+SELECT sql FROM sqlite_schema WHERE name = 'dw';
+> CREATE TABLE dw(a, UNIQUE(a))
+CREATE TABLE big(id INTEGER PRIMARY KEY, pad TEXT, n INTEGER);
+WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 1000)
+INSERT INTO big SELECT i, printf('%0100d', i), i * 2 FROM s;
+ALTER TABLE big DROP COLUMN pad;
+SELECT count(*), sum(n), min(id), max(id) FROM big;
+> 1000|1001000|1|1000
+SELECT * FROM big WHERE id IN (1, 257, 513, 1000);
+> 1|2
+> 257|514
+> 513|1026
+> 1000|2000

@@ -57,3 +57,41 @@ INSERT INTO p VALUES (1, 2);
 > Error: table p has 3 columns but 2 values were supplied
 SELECT nope FROM p;
 > Error: no such column: nope at 1:8
+-- A constraint's own ON CONFLICT clause applies unless the statement names
+-- one; REPLACE on NOT NULL puts the column's default in place of NULL.
+CREATE TABLE oc(a INTEGER NOT NULL ON CONFLICT REPLACE DEFAULT 7, b UNIQUE ON CONFLICT REPLACE, c);
+INSERT INTO oc VALUES (NULL, 1, 'x');
+SELECT * FROM oc;
+> 7|1|x
+INSERT INTO oc VALUES (2, 1, 'y');
+SELECT * FROM oc;
+> 2|1|y
+INSERT OR ABORT INTO oc VALUES (NULL, 9, 'q');
+> Error: NOT NULL constraint failed: oc.a
+INSERT OR ABORT INTO oc VALUES (3, 1, 'z');
+> Error: UNIQUE constraint failed: oc.b
+UPDATE oc SET a = NULL;
+SELECT * FROM oc;
+> 7|1|y
+CREATE TABLE od(a NOT NULL DEFAULT 5, b NOT NULL);
+INSERT OR REPLACE INTO od VALUES (NULL, 1);
+INSERT OR REPLACE INTO od VALUES (1, NULL);
+> Error: NOT NULL constraint failed: od.b
+SELECT * FROM od;
+> 5|1
+CREATE TABLE oe(id INTEGER PRIMARY KEY ON CONFLICT IGNORE, v);
+INSERT INTO oe VALUES (1, 'a');
+INSERT INTO oe VALUES (1, 'b');
+INSERT OR REPLACE INTO oe VALUES (1, 'c');
+SELECT * FROM oe;
+> 1|c
+CREATE TABLE of(p, q, UNIQUE(p, q) ON CONFLICT IGNORE);
+INSERT INTO of VALUES (1, 1), (1, 1), (1, 2);
+SELECT * FROM of;
+> 1|1
+> 1|2
+CREATE TABLE og(a UNIQUE ON CONFLICT REPLACE, b);
+INSERT INTO og VALUES (1, 'one'), (2, 'two');
+UPDATE og SET a = 1 WHERE a = 2;
+SELECT * FROM og;
+> 1|two

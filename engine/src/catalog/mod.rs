@@ -166,6 +166,8 @@ pub struct Table {
     pub columns: Vec<Column>,
     /// The INTEGER PRIMARY KEY column, which is the rowid.
     pub rowid_alias: Option<usize>,
+    /// The ON CONFLICT clause of that PRIMARY KEY.
+    pub rowid_conflict: Option<ast::Conflict>,
     pub root: PageNo,
     pub checks: Vec<(Option<String>, ast::Expr)>,
     pub foreign_keys: Vec<ForeignKey>,
@@ -209,6 +211,8 @@ pub struct Index {
     pub auto: bool,
     /// The constraint's name or a description, for error messages.
     pub origin: IndexOrigin,
+    /// The ON CONFLICT clause of the UNIQUE or PRIMARY KEY constraint.
+    pub conflict: Option<ast::Conflict>,
     pub sql: String,
 }
 
@@ -338,6 +342,7 @@ pub fn table_from_ast(
         store,
         columns: Vec::new(),
         rowid_alias: None,
+        rowid_conflict: None,
         root,
         checks: Vec::new(),
         foreign_keys: Vec::new(),
@@ -347,8 +352,18 @@ pub fn table_from_ast(
         sql: sql.to_string(),
     };
     let mut indexes = Vec::new();
-    let mut pk: Option<(Vec<ast::IndexedColumn>, bool, Option<String>)> = None;
-    let mut uniques: Vec<(Vec<ast::IndexedColumn>, Option<String>)> = Vec::new();
+    type Key = (
+        Vec<ast::IndexedColumn>,
+        bool,
+        Option<String>,
+        Option<ast::Conflict>,
+    );
+    let mut pk: Option<Key> = None;
+    let mut uniques: Vec<(
+        Vec<ast::IndexedColumn>,
+        Option<String>,
+        Option<ast::Conflict>,
+    )> = Vec::new();
     for (ci, col) in columns.iter().enumerate() {
         if table.column(&col.name).is_some() {
             return Err(err!(
@@ -396,7 +411,7 @@ pub fn table_from_ast(
                 K::PrimaryKey {
                     order,
                     autoincrement,
-                    ..
+                    conflict,
                 } => {
                     if pk.is_some() {
                         return Err(err!(
@@ -412,6 +427,7 @@ pub fn table_from_ast(
                         }],
                         *autoincrement,
                         cons.name.clone(),
+                        *conflict,
                     ));
                 }
                 K::NotNull { conflict } => {
@@ -419,13 +435,14 @@ pub fn table_from_ast(
                     c.not_null_conflict = *conflict;
                 }
                 K::Null => {}
-                K::Unique { .. } => uniques.push((
+                K::Unique { conflict } => uniques.push((
                     alloc::vec![ast::IndexedColumn {
                         expr: column_expr(&col.name),
                         collation: None,
                         order: SortOrder::Asc,
                     }],
                     cons.name.clone(),
+                    *conflict,
                 )),
                 K::Check(e) => table.checks.push((cons.name.clone(), e.clone())),
                 K::Default(e) => c.default = Some(e.clone()),
@@ -455,7 +472,7 @@ pub fn table_from_ast(
             K::PrimaryKey {
                 columns,
                 autoincrement,
-                ..
+                conflict,
             } => {
                 if pk.is_some() {
                     return Err(err!(
@@ -463,9 +480,16 @@ pub fn table_from_ast(
                         "create table {name}: table has more than one primary key"
                     ));
                 }
-                pk = Some((columns.clone(), *autoincrement, cons.name.clone()));
+                pk = Some((
+                    columns.clone(),
+                    *autoincrement,
+                    cons.name.clone(),
+                    *conflict,
+                ));
             }
-            K::Unique { columns, .. } => uniques.push((columns.clone(), cons.name.clone())),
+            K::Unique { columns, conflict } => {
+                uniques.push((columns.clone(), cons.name.clone(), *conflict))
+            }
             K::Check(e) => table.checks.push((cons.name.clone(), e.clone())),
             K::ForeignKey { columns, fk } => {
                 let mut cols = Vec::new();
@@ -487,7 +511,7 @@ pub fn table_from_ast(
             }
         }
     }
-    if let Some((cols, autoinc, cname)) = pk {
+    if let Some((cols, autoinc, cname, conflict)) = pk {
         let mut idx = Vec::new();
         for ic in &cols {
             let cn = indexed_column_name(ic).ok_or_else(|| {
@@ -514,6 +538,7 @@ pub fn table_from_ast(
             && !table.without_rowid;
         if single_integer {
             table.rowid_alias = Some(idx[0]);
+            table.rowid_conflict = conflict;
             table.autoincrement = autoinc;
         } else {
             if autoinc {
@@ -532,6 +557,7 @@ pub fn table_from_ast(
                 &cols,
                 IndexOrigin::PrimaryKey,
                 cname,
+                conflict,
                 indexes.len(),
             )?);
         }
@@ -541,12 +567,13 @@ pub fn table_from_ast(
             "create table {name}: PRIMARY KEY missing on table {name}"
         ));
     }
-    for (cols, cname) in uniques {
+    for (cols, cname, conflict) in uniques {
         indexes.push(auto_index(
             &table,
             &cols,
             IndexOrigin::Unique,
             cname,
+            conflict,
             indexes.len(),
         )?);
     }
@@ -584,6 +611,7 @@ fn auto_index(
     cols: &[ast::IndexedColumn],
     origin: IndexOrigin,
     _constraint_name: Option<String>,
+    conflict: Option<ast::Conflict>,
     n: usize,
 ) -> Result<Index> {
     let columns = index_columns(table, cols)?;
@@ -597,6 +625,7 @@ fn auto_index(
         root: 0,
         auto: true,
         origin,
+        conflict,
         sql: String::new(),
     })
 }
