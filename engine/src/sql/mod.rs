@@ -18,6 +18,7 @@ pub mod ast;
 pub mod display;
 pub(crate) mod exec;
 pub mod func;
+pub(crate) mod join_order;
 pub mod lexer;
 pub mod ops;
 pub mod parser;

@@ -2,17 +2,21 @@
 //!
 //! Binding resolves every name (tables, views, CTEs, columns, functions) to
 //! a slot or a definition and reports what is unknown or ambiguous with its
-//! line:column. Planning then decides, for each FROM item in written order,
-//! how to read it:
+//! line:column. Planning then chooses the order of the FROM items
+//! (`join_order`: the written order is kept where moving gains nothing, and
+//! LEFT JOIN, CROSS JOIN and table-valued functions never move before what
+//! is written ahead of them) and decides, for each in that order, how to
+//! read it:
 //!
 //! - WHERE and ON terms are split into conjuncts, and each is attached to
-//!   the first level where every table it mentions is bound (predicate
-//!   pushdown); terms over a LEFT JOIN's right side wait for the full row;
+//!   the first level in join order where every table it mentions is bound
+//!   (predicate pushdown); terms over a LEFT JOIN's right side wait for the
+//!   full row;
 //! - a level with `rowid = expr` reads one row; with `col = expr` on a
 //!   leading index column (then a range on the next one) it searches the
 //!   index, preferring the most equality columns and a UNIQUE index; an
-//!   equality to an earlier table with no index becomes a hash join, so a
-//!   chain of equi-joins never enumerates the cross product;
+//!   equality to a table bound before it with no index becomes a hash
+//!   join, so a chain of equi-joins never enumerates the cross product;
 //! - everything else scans.
 //!
 //! The terms used for index access stay as filters too: cheap, and it keeps
@@ -34,6 +38,7 @@ use crate::encoding::{Collation, SortOrder, Value};
 use crate::sql::ast::{self, BinaryOp, Expr, SelectBody};
 use crate::sql::exec::*;
 use crate::sql::func;
+use crate::sql::join_order::{self, AccessOption, LevelInfo};
 use crate::sql::ops::{Affinity, affinity_of};
 use crate::{Error, Result, err};
 
@@ -279,6 +284,8 @@ pub(crate) fn conjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
 struct Flat<'s> {
     item: &'s ast::FromItem,
     left_join: bool,
+    /// CROSS JOIN: the user's fixed order, as in SQLite.
+    cross: bool,
     on: Option<&'s Expr>,
     using: Vec<String>,
     natural: bool,
@@ -310,6 +317,7 @@ fn flatten<'s>(f: &'s ast::FromItem, out: &mut Vec<Flat<'s>>) -> Result<()> {
             for mut fl in flat {
                 if first {
                     fl.left_join = left_join;
+                    fl.cross = *kind == ast::JoinKind::Cross;
                     fl.natural = *natural;
                     match constraint {
                         ast::JoinConstraint::On(e) => fl.on = Some(e),
@@ -326,6 +334,7 @@ fn flatten<'s>(f: &'s ast::FromItem, out: &mut Vec<Flat<'s>>) -> Result<()> {
             out.push(Flat {
                 item: other,
                 left_join: false,
+                cross: false,
                 on: None,
                 using: Vec::new(),
                 natural: false,
@@ -335,11 +344,23 @@ fn flatten<'s>(f: &'s ast::FromItem, out: &mut Vec<Flat<'s>>) -> Result<()> {
     }
 }
 
-/// A level's term analysis: `slot op expr` where expr uses earlier levels.
+/// A WHERE or ON conjunct: the levels it reads (bit per FROM item), and
+/// whether it has parts the planner cannot see into.
+#[derive(Clone, Copy)]
 struct Term<'e> {
     expr: &'e Expr,
     mask: u64,
     opaque: bool,
+}
+
+/// A comparison that could find rows of a level: `this op other`, with
+/// `this` its column (`None` = the rowid) and `other` reading `mask`.
+struct Cand<'e> {
+    col: Option<usize>,
+    op: BinaryOp,
+    other: &'e Expr,
+    this: &'e Expr,
+    mask: u64,
 }
 
 impl<'a> Binder<'a> {
@@ -414,6 +435,20 @@ impl<'a> Binder<'a> {
             Store::Main => self.cat.main.indexes_of(&t.name),
             Store::Temp => self.cat.temp.indexes_of(&t.name),
         }
+    }
+
+    /// The indexes a level may search: all but partial ones (their WHERE
+    /// is not checked against the query), or only the one INDEXED BY names.
+    fn access_indexes(&self, t: &Table, indexed: Option<&ast::IndexedBy>) -> Vec<Arc<Index>> {
+        let mut ixs = self.indexes_of(t);
+        ixs.retain(|ix| {
+            ix.where_.is_none()
+                && match indexed {
+                    Some(ast::IndexedBy::Index(n)) => ix.name.eq_ignore_ascii_case(n),
+                    _ => true,
+                }
+        });
+        ixs
     }
 
     // ---------------------------------------------------------- columns
@@ -1753,24 +1788,11 @@ impl<'a> Binder<'a> {
         None
     }
 
-    /// Chooses how level `li` is read, given the terms attached to it.
-    fn choose_access(
-        &mut self,
-        li: usize,
-        table: &Arc<Table>,
-        terms: &[Term<'_>],
-        indexed: Option<&ast::IndexedBy>,
-        used_columns: Option<&[bool]>,
-    ) -> Result<Access> {
-        let earlier = (1u64 << li.min(63)) - 1;
-        // Candidate comparisons: (column of this level, op, other side).
-        struct Cand<'e> {
-            col: Option<usize>,
-            op: BinaryOp,
-            other: &'e Expr,
-            this: &'e Expr,
-        }
-        let mut cands: Vec<Cand<'_>> = Vec::new();
+    /// The comparisons among `terms` that could find rows of level `li`
+    /// from values of the levels in `bound`: `this op other` with `this` a
+    /// column (or the rowid) of `li` and `other` reading only `bound`.
+    fn access_cands<'e>(&self, li: usize, terms: &[Term<'e>], bound: u64) -> Vec<Cand<'e>> {
+        let mut cands: Vec<Cand<'e>> = Vec::new();
         for t in terms {
             if t.opaque {
                 continue;
@@ -1797,18 +1819,20 @@ impl<'a> Binder<'a> {
                     if let Some(c) = self.level_column(expr, li) {
                         let (ml, ol) = self.level_mask(low);
                         let (mh, oh) = self.level_mask(high);
-                        if !ol && !oh && (ml | mh) & !earlier == 0 {
+                        if !ol && !oh && (ml | mh) & !bound == 0 {
                             cands.push(Cand {
                                 col: c,
                                 op: BinaryOp::Ge,
                                 other: low,
                                 this: expr,
+                                mask: ml,
                             });
                             cands.push(Cand {
                                 col: c,
                                 op: BinaryOp::Le,
                                 other: high,
                                 this: expr,
+                                mask: mh,
                             });
                         }
                     }
@@ -1820,7 +1844,7 @@ impl<'a> Binder<'a> {
             for (this, other, flipped) in [(l, r, false), (r, l, true)] {
                 if let Some(c) = self.level_column(this, li) {
                     let (m, o) = self.level_mask(other);
-                    if o || m & !earlier != 0 {
+                    if o || m & !bound != 0 {
                         continue;
                     }
                     let op = if flipped { flip(op) } else { op };
@@ -1829,24 +1853,25 @@ impl<'a> Binder<'a> {
                         op,
                         other,
                         this,
+                        mask: m,
                     });
                     break;
                 }
             }
         }
-        if matches!(indexed, Some(ast::IndexedBy::NotIndexed)) {
-            return Ok(Access::Scan);
-        }
-        // rowid equality
-        if indexed.is_none()
-            && let Some(c) = cands
-                .iter()
-                .find(|c| c.col.is_none() && c.op == BinaryOp::Eq)
-        {
-            return Ok(Access::RowidEq(self.bind(c.other)?));
-        }
-        // `col IN (constants)` on the rowid or an index's first column.
-        let in_term = terms.iter().find_map(|t| {
+        cands
+    }
+
+    /// `col IN (constants)` on level `li` among `terms`, with the values'
+    /// levels all in `bound`: the column (`None` = rowid), the list and
+    /// the levels it reads.
+    fn in_list_term<'e>(
+        &self,
+        li: usize,
+        terms: &[Term<'e>],
+        bound: u64,
+    ) -> Option<(Option<usize>, &'e [Expr], u64)> {
+        terms.iter().find_map(|t| {
             if t.opaque {
                 return None;
             }
@@ -1859,12 +1884,137 @@ impl<'a> Binder<'a> {
                 return None;
             };
             let col = self.level_column(expr, li)?;
+            let mut mask = 0;
             let consts = list.iter().all(|x| {
                 let (m, o) = self.level_mask(x);
-                !o && m & !earlier == 0 && self.affinity(x).is_none()
+                mask |= m;
+                !o && m & !bound == 0 && self.affinity(x).is_none()
             });
-            (consts && !list.is_empty()).then_some((col, list))
-        });
+            (consts && !list.is_empty()).then_some((col, &list[..], mask))
+        })
+    }
+
+    /// The ways level `li` could be read once some other levels are bound,
+    /// for the join-order search: what `choose_access` would pick for each
+    /// set of bound levels, by estimate and without binding anything.
+    fn access_options(
+        &self,
+        li: usize,
+        table: &Arc<Table>,
+        terms: &[Term<'_>],
+        indexed: Option<&ast::IndexedBy>,
+    ) -> Vec<AccessOption> {
+        let others = !(1u64 << li);
+        let cands = self.access_cands(li, terms, others);
+        let mut out = Vec::new();
+        let mut add = |needs: u64, rows: i32| out.push(AccessOption { needs, rows });
+        // A named index that cannot be used is an error: wait for its
+        // values rather than scan.
+        let named = matches!(indexed, Some(ast::IndexedBy::Index(_)));
+        add(
+            0,
+            if named {
+                join_order::SCAN * 2
+            } else {
+                join_order::SCAN
+            },
+        );
+        let not_indexed = matches!(indexed, Some(ast::IndexedBy::NotIndexed));
+        for c in &cands {
+            if c.op == BinaryOp::Eq && c.mask != 0 && !not_indexed && !named {
+                add(c.mask, join_order::EQ);
+            }
+            if c.col.is_none() && indexed.is_none() {
+                let rows = if c.op == BinaryOp::Eq {
+                    join_order::ONE
+                } else {
+                    join_order::RANGE
+                };
+                add(c.mask, rows);
+            }
+        }
+        if not_indexed {
+            return out;
+        }
+        if let Some((col, list, mask)) = self.in_list_term(li, terms, others) {
+            let per = match col {
+                None if indexed.is_none() => Some(join_order::ONE),
+                Some(ci) if self.first_column_index(table, ci, indexed).is_some() => {
+                    Some(join_order::EQ)
+                }
+                _ => None,
+            };
+            if let Some(per) = per {
+                add(mask, per + join_order::log_est(list.len()));
+            }
+        }
+        for ix in self.access_indexes(table, indexed) {
+            let usable = |c: &&Cand<'_>, ci: usize, coll: Collation, eq: bool| {
+                c.col == Some(ci)
+                    && (c.op == BinaryOp::Eq) == eq
+                    && self.index_usable(table, ci, coll, c.this, c.other)
+            };
+            let mut needs = 0u64;
+            for (k, ic) in ix.columns.iter().enumerate() {
+                let Some(ci) = ic.column else { break };
+                // A range on the column after the equalities.
+                if ic.order == SortOrder::Asc
+                    && let Some(m) = cands
+                        .iter()
+                        .filter(|c| usable(c, ci, ic.collation, false))
+                        .map(|c| c.mask)
+                        .min_by_key(|m| m.count_ones())
+                {
+                    add(needs | m, join_order::RANGE - 10 * k as i32);
+                }
+                // The equality needing the fewest levels extends the prefix.
+                let Some(m) = cands
+                    .iter()
+                    .filter(|c| usable(c, ci, ic.collation, true))
+                    .map(|c| c.mask)
+                    .min_by_key(|m| m.count_ones())
+                else {
+                    break;
+                };
+                needs |= m;
+                let rows = if ix.unique && k + 1 == ix.columns.len() {
+                    join_order::ONE
+                } else {
+                    (join_order::EQ - 10 * k as i32).max(1)
+                };
+                add(needs, rows);
+            }
+        }
+        out
+    }
+
+    /// Chooses how level `li` is read, given the terms attached to it and
+    /// the levels already bound when it runs.
+    fn choose_access(
+        &mut self,
+        li: usize,
+        bound: u64,
+        table: &Arc<Table>,
+        terms: &[Term<'_>],
+        indexed: Option<&ast::IndexedBy>,
+        used_columns: Option<&[bool]>,
+    ) -> Result<Access> {
+        let cands = self.access_cands(li, terms, bound);
+        if matches!(indexed, Some(ast::IndexedBy::NotIndexed)) {
+            return Ok(Access::Scan);
+        }
+        // rowid equality
+        if indexed.is_none()
+            && let Some(c) = cands
+                .iter()
+                .find(|c| c.col.is_none() && c.op == BinaryOp::Eq)
+        {
+            return Ok(Access::RowidEq(self.bind(c.other)?));
+        }
+        // `col IN (constants)` on the rowid or an index's first column.
+        let in_term = self
+            .in_list_term(li, terms, bound)
+            .map(|(col, list, _)| (col, list));
         if indexed.is_none()
             && let Some((None, list)) = in_term
         {
@@ -1881,15 +2031,7 @@ impl<'a> Binder<'a> {
         }
         // best index
         let mut best: Option<(usize, Arc<Index>, usize, bool)> = None; // score, index, eq count, range
-        for ix in self.indexes_of(table) {
-            if let Some(ast::IndexedBy::Index(n)) = indexed
-                && !ix.name.eq_ignore_ascii_case(n)
-            {
-                continue;
-            }
-            if ix.where_.is_some() {
-                continue;
-            }
+        for ix in self.access_indexes(table, indexed) {
             let mut eq = 0;
             for ic in &ix.columns {
                 let Some(ci) = ic.column else { break };
@@ -1998,8 +2140,8 @@ impl<'a> Binder<'a> {
                 },
             });
         }
-        // hash join on equalities with earlier levels
-        if li > 0 {
+        // hash join on equalities with bound levels
+        if bound != 0 {
             let mut build = Vec::new();
             let mut probe = Vec::new();
             for c in cands.iter().filter(|c| c.op == BinaryOp::Eq) {
@@ -2122,6 +2264,66 @@ impl<'a> Binder<'a> {
         }
     }
 
+    /// The order of the join loop's levels (FROM indexes, outermost
+    /// first); see `join_order`.
+    fn join_order(
+        &self,
+        flat: &[Flat<'_>],
+        levels: &[Level],
+        level_tables: &[Option<Arc<Table>>],
+        free: &[Term<'_>],
+        fixed: &[(usize, Term<'_>)],
+    ) -> Vec<usize> {
+        let n = levels.len();
+        if n <= 1 {
+            return (0..n).collect();
+        }
+        // A subquery written first streams (a LIMIT can stop an endless
+        // recursive CTE there): it stays first.
+        let pinned_first = matches!(levels[0].source, Source::Query { .. });
+        let mut infos = Vec::with_capacity(n);
+        let mut mine: Vec<Term<'_>> = Vec::new();
+        for li in 0..n {
+            let bit = 1u64 << li;
+            let before = bit - 1;
+            let mut info = LevelInfo::default();
+            if flat[li].left_join
+                || flat[li].cross
+                || matches!(levels[li].source, Source::JsonEach { .. })
+            {
+                info.prereq |= before;
+            }
+            if pinned_first {
+                info.prereq |= 1;
+            }
+            mine.clear();
+            for t in free.iter().filter(|t| t.mask & bit != 0) {
+                info.terms.push(t.mask & !bit);
+                mine.push(*t);
+            }
+            for (_, t) in fixed.iter().filter(|(l, _)| *l == li) {
+                info.prereq |= t.mask & !bit;
+                info.terms.push(t.mask & !bit);
+                mine.push(*t);
+            }
+            if let Some(t) = &level_tables[li] {
+                let indexed = match flat[li].item {
+                    ast::FromItem::Table { indexed, .. } => indexed.as_ref(),
+                    _ => None,
+                };
+                info.options = self.access_options(li, t, &mine, indexed);
+            }
+            infos.push(info);
+        }
+        let found = join_order::order(&infos);
+        // The search stays quadratic: each step estimates every level left
+        // once, looking at each of its options and terms once.
+        let items: usize = infos.iter().map(|i| i.options.len() + i.terms.len()).sum();
+        debug_assert!(found.candidates <= n * (n + 1) / 2);
+        debug_assert!(found.checks <= n * items);
+        found.order
+    }
+
     fn plan_core(
         &mut self,
         core: &ast::SelectCore,
@@ -2145,8 +2347,8 @@ impl<'a> Binder<'a> {
         if let Some(f) = &core.from {
             flatten(f, &mut flat)?;
         }
-        if flat.len() > 63 {
-            return Err(err!(TooBig, "at most 63 tables in a join"));
+        if flat.len() > 64 {
+            return Err(err!(TooBig, "at most 64 tables in a join"));
         }
         let mut levels = Vec::new();
         let mut level_tables = Vec::new();
@@ -2228,13 +2430,19 @@ impl<'a> Binder<'a> {
         }
         let width = self.scopes.last().map_or(0, |s| s.width);
 
-        // Terms: (term, level it belongs to or None for post)
+        // Terms: WHERE and inner ON conjuncts are `free`, pushed once the
+        // order is known to the level where their last table is bound; a
+        // LEFT JOIN's ON terms stay at its level; the rest wait for the
+        // complete row.
         let mut where_terms = Vec::new();
         let where_ = core.where_.as_ref().map(or_to_in);
         if let Some(w) = &where_ {
             conjuncts(w, &mut where_terms);
         }
-        let mut per_level: Vec<Vec<Term<'_>>> = (0..levels.len()).map(|_| Vec::new()).collect();
+        let n = levels.len();
+        let mut free: Vec<Term<'_>> = Vec::new();
+        let mut fixed: Vec<(usize, Term<'_>)> = Vec::new();
+        let mut probe_last: Vec<Term<'_>> = Vec::new();
         let mut post_terms: Vec<&Expr> = Vec::new();
         let left_mask: u64 = levels
             .iter()
@@ -2246,36 +2454,20 @@ impl<'a> Binder<'a> {
             if has_aggregate(t) {
                 return Err(err!(Syntax, "misuse of aggregate in WHERE"));
             }
-            // `col IN (SELECT ...)` on the last level may probe it: a term
-            // there sees every level, as after the join.
-            let last = levels.len().wrapping_sub(1);
-            if opaque
-                && !levels.is_empty()
-                && !levels[last].left_join
-                && let Expr::InSelect { expr, .. } = t
-                && self.level_column(expr, last).is_some()
-            {
-                per_level[last].push(Term {
-                    expr: t,
-                    mask,
-                    opaque,
-                });
-                continue;
-            }
-            if opaque || mask & left_mask != 0 || levels.is_empty() {
-                post_terms.push(t);
-                continue;
-            }
-            let li = if mask == 0 {
-                0
-            } else {
-                63 - mask.leading_zeros() as usize
-            };
-            per_level[li].push(Term {
+            let term = Term {
                 expr: t,
                 mask,
                 opaque,
-            });
+            };
+            // `col IN (SELECT ...)` on the last level may probe it: a term
+            // there sees every level, as after the join.
+            if opaque && n > 0 && matches!(t, Expr::InSelect { .. }) {
+                probe_last.push(term);
+            } else if opaque || mask & left_mask != 0 || n == 0 {
+                post_terms.push(t);
+            } else {
+                free.push(term);
+            }
         }
         let mut on_terms: Vec<(usize, &Expr)> = Vec::new();
         for (li, fl) in flat.iter().enumerate() {
@@ -2292,34 +2484,56 @@ impl<'a> Binder<'a> {
         }
         for (li, e) in on_terms {
             let (mask, opaque) = self.level_mask(e);
+            let term = Term {
+                expr: e,
+                mask,
+                opaque,
+            };
             if flat[li].left_join {
                 // ON of a LEFT JOIN decides matches at its own level (never
                 // earlier: it must not drop left rows); its equalities may
                 // still pick the level's access (rowid, index, hash join),
                 // since a level without a match emits its NULL row anyway.
-                per_level[li].push(Term {
-                    expr: e,
-                    mask,
-                    opaque,
-                });
+                fixed.push((li, term));
             } else if opaque || mask & left_mask != 0 {
                 post_terms.push(e);
             } else {
-                let l = if mask == 0 {
-                    0
-                } else {
-                    63 - mask.leading_zeros() as usize
-                };
-                per_level[l].push(Term {
-                    expr: e,
-                    mask,
-                    opaque,
-                });
+                free.push(term);
+            }
+        }
+        let order = self.join_order(&flat, &levels, &level_tables, &free, &fixed);
+        let mut per_level: Vec<Vec<Term<'_>>> = (0..n).map(|_| Vec::new()).collect();
+        let mut pos = vec![0usize; n];
+        for (p, &l) in order.iter().enumerate() {
+            pos[l] = p;
+        }
+        for t in free {
+            let li = (0..n)
+                .filter(|&l| t.mask & (1u64 << l) != 0)
+                .max_by_key(|&l| pos[l])
+                .or(order.first().copied())
+                .ok_or_else(|| Error::internal("term level"))?;
+            per_level[li].push(t);
+        }
+        for (li, t) in fixed {
+            per_level[li].push(t);
+        }
+        if let Some(&last) = order.last() {
+            for t in probe_last {
+                match t.expr {
+                    Expr::InSelect { expr, .. }
+                        if !levels[last].left_join && self.level_column(expr, last).is_some() =>
+                    {
+                        per_level[last].push(t);
+                    }
+                    e => post_terms.push(e),
+                }
             }
         }
         // Columns read by the query, per level (for covering indexes).
         let used = self.used_columns(core, order_by, &level_tables);
-        for li in 0..levels.len() {
+        let mut bound = 0u64;
+        for &li in &order {
             if let Some(t) = level_tables[li].clone() {
                 let indexed = match flat[li].item {
                     ast::FromItem::Table { indexed, .. } => indexed.as_ref(),
@@ -2327,6 +2541,7 @@ impl<'a> Binder<'a> {
                 };
                 let access = self.choose_access(
                     li,
+                    bound,
                     &t,
                     &per_level[li],
                     indexed,
@@ -2336,19 +2551,14 @@ impl<'a> Binder<'a> {
             }
             let mut filters = Vec::new();
             for t in &per_level[li] {
-                let _ = t.mask;
                 filters.push(self.bind(t.expr)?);
             }
             levels[li].filters = filters;
+            bound |= 1u64 << li;
         }
         let mut post = Vec::new();
         for t in post_terms {
             post.push(self.bind(t)?);
-        }
-        if let Some(first) = levels.first_mut()
-            && matches!(first.source, Source::Query { .. })
-        {
-            first.stream = true;
         }
         self.presorted = false;
         if levels.len() == 1
@@ -2356,6 +2566,20 @@ impl<'a> Binder<'a> {
         {
             let used = used.first().map(|u| &u[..]);
             self.presorted = self.order_from_access(&mut levels[0], &t, core, order_by, used);
+        }
+        let mut slots: Vec<Option<Level>> = levels.into_iter().map(Some).collect();
+        let mut levels = Vec::with_capacity(n);
+        for &li in &order {
+            levels.push(
+                slots[li]
+                    .take()
+                    .ok_or_else(|| Error::internal("join order"))?,
+            );
+        }
+        if let Some(first) = levels.first_mut()
+            && matches!(first.source, Source::Query { .. })
+        {
+            first.stream = true;
         }
         let mut jl = JoinLoop::new(levels, width);
         jl.post = post;
