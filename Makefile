@@ -9,18 +9,27 @@ SHELL := /bin/bash
 CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
 
-.PHONY: demo test setup setup-rust fmt-check clippy unit wasm-check bench bench-quick clean
+.PHONY: demo test setup setup-rust setup-wasm setup-js fmt-check clippy clippy-wasm unit wasm-check \
+	js js-test bench bench-quick clean
 
 demo: setup-rust
 	$(CARGO) run --release -p turdb-examples --example demo
 
-test: setup-rust fmt-check clippy unit wasm-check
+test: setup-rust fmt-check clippy unit wasm-check clippy-wasm js-test
 
 # Rust toolchain parts: rustfmt and clippy components, the wasm32 target.
 setup-rust:
 	@scripts/setup-rust.sh $(WASM_TARGET)
 
-setup: setup-rust
+# wasm-bindgen-cli at Cargo.lock's version, from crates.io.
+setup-wasm: setup-rust
+	@scripts/setup-wasm.sh
+
+# npm dependencies of the package (binaryen's wasm-opt).
+setup-js:
+	@scripts/setup-js.sh js
+
+setup: setup-rust setup-wasm setup-js
 
 fmt-check:
 	$(CARGO) fmt --all --check
@@ -35,6 +44,19 @@ unit:
 wasm-check:
 	$(CARGO) build -p turdb --no-default-features --target $(WASM_TARGET)
 	$(CARGO) build -p turdb-wasm --target $(WASM_TARGET)
+
+# The wasm crate as the browser build sees it.
+clippy-wasm:
+	$(CARGO) clippy -p turdb-wasm --no-deps --all-targets --target $(WASM_TARGET) -- -D warnings
+
+# The npm package in js/dist: release wasm (simd128), wasm-bindgen glue,
+# wasm-opt -Oz; prints the gzipped size.
+js: setup-wasm setup-js
+	node js/scripts/build.mjs
+
+# node:test over the synchronous API on memory and files.
+js-test: js
+	cd js && node --test test/
 
 # Criterion benchmarks against SQLite (rusqlite); see benches/README.md.
 bench: setup-rust
