@@ -9,13 +9,13 @@ SHELL := /bin/bash
 CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
 
-.PHONY: demo test setup setup-rust setup-wasm setup-js fmt-check clippy clippy-wasm unit wasm-check \
-	js js-test bench bench-quick clean
+.PHONY: demo test setup setup-rust setup-wasm setup-browser setup-js fmt-check clippy clippy-wasm unit wasm-check \
+	js js-test e2e bench bench-quick clean
 
 demo: setup-rust
 	$(CARGO) run --release -p turdb-examples --example demo
 
-test: setup-rust fmt-check clippy unit wasm-check clippy-wasm js-test
+test: setup-rust fmt-check clippy unit wasm-check clippy-wasm js-test e2e
 
 # Rust toolchain parts: rustfmt and clippy components, the wasm32 target.
 setup-rust:
@@ -25,11 +25,16 @@ setup-rust:
 setup-wasm: setup-rust
 	@scripts/setup-wasm.sh
 
-# npm dependencies of the package (binaryen's wasm-opt).
-setup-js:
-	@scripts/setup-js.sh js
+# Debian's chromium and chromium-driver for the browser tests.
+setup-browser: setup-wasm
+	@scripts/setup-wasm.sh --browser
 
-setup: setup-rust setup-wasm setup-js
+# npm dependencies of the package (binaryen's wasm-opt, playwright-core) and
+# of the Vite app of the browser tests.
+setup-js:
+	@scripts/setup-js.sh js js/e2e/vite-app
+
+setup: setup-rust setup-browser setup-js
 
 fmt-check:
 	$(CARGO) fmt --all --check
@@ -57,6 +62,12 @@ js: setup-wasm setup-js
 # node:test over the synchronous API on memory and files.
 js-test: js
 	cd js && node --test test/
+
+# Playwright (playwright-core + Debian's chromium) over pages on 127.0.0.1:
+# OPFS, IndexedDB, reloads, tabs, a Worker, the package from npm pack's
+# tarball under vite build and vite dev.
+e2e: js setup-browser
+	node js/e2e/run.mjs
 
 # Criterion benchmarks against SQLite (rusqlite); see benches/README.md.
 bench: setup-rust

@@ -7,9 +7,15 @@ cd "$(dirname "$0")/.."
 for dir in "$@"; do
   if [ -f "$dir/node_modules/.package-lock.json" ] && \
      node -e '
-       const [a, b] = process.argv.slice(1).map((f) => JSON.parse(require("fs").readFileSync(f, "utf8")).packages ?? {});
-       const strip = (p) => Object.fromEntries(Object.entries(p).filter(([k]) => k !== "").map(([k, v]) => [k, v.version]));
-       process.exit(JSON.stringify(strip(a)) === JSON.stringify(strip(b)) ? 0 : 1);
+       // Up to date when every installed package has its locked version and
+       // every package the lock requires is installed (optional ones, such
+       // as other platforms binaries, may be missing).
+       const read = (f) => JSON.parse(require("fs").readFileSync(f, "utf8")).packages ?? {};
+       const [lock, have] = process.argv.slice(1).map(read);
+       delete lock[""];
+       const ok = Object.entries(have).every(([k, v]) => lock[k]?.version === v.version) &&
+         Object.entries(lock).every(([k, v]) => v.optional || k in have);
+       process.exit(ok ? 0 : 1);
      ' "$dir/package-lock.json" "$dir/node_modules/.package-lock.json"; then
     continue
   fi
