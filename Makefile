@@ -10,7 +10,7 @@ CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
 
 .PHONY: demo test setup setup-rust setup-wasm setup-browser setup-js fmt-check clippy clippy-wasm unit wasm-check \
-	js js-test e2e bench bench-quick clean
+	js js-test e2e bench bench-quick bench-js clean
 
 demo: setup-rust
 	$(CARGO) run --release -p turdb-examples --example demo
@@ -72,6 +72,12 @@ e2e: js setup-browser
 # Criterion benchmarks against SQLite (rusqlite); see benches/README.md.
 bench: setup-rust
 	$(CARGO) bench -p turdb-benches
+
+# TurDB against @sqlite.org/sqlite-wasm (oo1) and sql.js in Node.js memory,
+# one process per engine; see benches/README.md.
+bench-js: js
+	@scripts/setup-js.sh benches/js
+	node benches/js/run.mjs
 
 clean:
 	$(CARGO) clean
