@@ -10,12 +10,12 @@ CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
 
 .PHONY: demo test setup setup-rust setup-wasm setup-browser setup-js fmt-check clippy clippy-wasm unit wasm-check \
-	js js-test e2e bench bench-quick bench-js clean
+	js js-test wasm-test e2e bench bench-quick bench-js clean
 
 demo: setup-rust
 	$(CARGO) run --release -p turdb-examples --example demo
 
-test: setup-rust fmt-check clippy unit wasm-check clippy-wasm js-test e2e
+test: setup-rust fmt-check clippy unit wasm-check clippy-wasm js-test wasm-test e2e
 
 # Rust toolchain parts: rustfmt and clippy components, the wasm32 target.
 setup-rust:
@@ -62,6 +62,14 @@ js: setup-wasm setup-js
 # node:test over the synchronous API on memory and files.
 js-test: js
 	cd js && node --test test/
+
+# wasm-bindgen tests of the wasm crate (wasm/tests/web.rs) in headless
+# Chromium, in a dedicated Worker: the PageStore conformance suite on
+# JsStore, SQL over a JS store, errors as JS sees them. Debian's chromium and
+# its driver (wasm/webdriver.json names the binary); nothing is downloaded.
+wasm-test: setup-browser
+	@scripts/setup-wasm.sh --wasm-pack
+	cd wasm && wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver
 
 # Playwright (playwright-core + Debian's chromium) over pages on 127.0.0.1:
 # OPFS, IndexedDB, reloads, tabs, a Worker, the package from npm pack's
