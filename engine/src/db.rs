@@ -772,6 +772,23 @@ impl<'db> Statement<'db> {
         self.names.iter().map(String::as_str).collect()
     }
 
+    /// The number of values the statement binds (its largest parameter
+    /// index).
+    pub fn parameter_count(&self) -> usize {
+        self.parsed.params
+    }
+
+    /// The name of parameter `index` (1-based) with its prefix as written
+    /// (`:a`, `@a`, `$a`), or None for an anonymous `?` / `?N`: what
+    /// bindings such as JavaScript objects need to map names to positions.
+    pub fn parameter_name(&self, index: usize) -> Option<&str> {
+        self.parsed
+            .param_names
+            .iter()
+            .find(|(_, i)| *i == index)
+            .map(|(n, _)| n.as_str())
+    }
+
     /// Runs the statement and returns its rows. A SELECT outside this
     /// thread's explicit transaction reads a snapshot of the last commit
     /// and holds no lock while its rows are pulled.

@@ -1,16 +1,69 @@
 //! WebAssembly bindings of TurDB.
 //!
-//! This crate is what the npm package `turdb` loads: wasm-bindgen exports
-//! over the engine, and the host pieces the engine needs from JavaScript.
-//! For now it holds the host environment ([`WasmEnv`]) and [`version`]; the
-//! database API and the JS-backed page store (OPFS, node:fs, IndexedDB) come
-//! with the wasm issue.
+//! This crate is what the npm package `turdb` (js/) loads: wasm-bindgen
+//! exports over the engine ([`api`]), the byte format parameters and rows
+//! cross the boundary in ([`codec`]), the page store whose files live in
+//! JavaScript ([`store`]: OPFS, node:fs, IndexedDB) and the host
+//! environment ([`WasmEnv`]).
+//!
+//! A panic cannot unwind out of wasm32-unknown-unknown (it aborts with an
+//! `unreachable` trap), so the panic hook keeps the message: the JS side
+//! catches the trap, reads [`last_panic`], reports an error with code
+//! "INTERNAL" and that message, and refuses every later call, since the
+//! instance's state is no longer trustworthy after an abort.
 //!
 //! `WasmEnv` exists only when compiling for wasm32: its clock and randomness
 //! are JavaScript's, and wasm-bindgen imports cannot run natively. A native
 //! build of this crate (part of `cargo test --workspace`) compiles the rest.
 
+use std::cell::RefCell;
+
 use wasm_bindgen::prelude::wasm_bindgen;
+
+pub mod api;
+pub mod codec;
+pub mod store;
+
+thread_local! {
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Keeps a panic's message and location for [`last_panic`].
+pub fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let msg = info.to_string();
+            LAST_PANIC.with_borrow_mut(|p| *p = Some(msg));
+        }));
+    });
+}
+
+/// The message of the panic that stopped this instance, if one did.
+#[wasm_bindgen(js_name = lastPanic)]
+pub fn last_panic() -> Option<String> {
+    LAST_PANIC.with_borrow(|p| p.clone())
+}
+
+/// The input buffer, grown to at least `len` bytes: JS writes parameters
+/// there (see [`codec`]). Its address changes when it grows, and growing
+/// may grow memory, so JS takes a fresh view after each call.
+#[wasm_bindgen(js_name = inputPtr)]
+pub fn input_ptr(len: usize) -> *mut u8 {
+    codec::input_ptr(len)
+}
+
+/// Where the last call wrote its rows.
+#[wasm_bindgen(js_name = outputPtr)]
+pub fn output_ptr() -> *const u8 {
+    codec::output_ptr()
+}
+
+/// How many bytes of rows the last call wrote.
+#[wasm_bindgen(js_name = outputLen)]
+pub fn output_len() -> usize {
+    codec::output_len()
+}
 
 /// The version of TurDB this module was built from (the crate version).
 #[wasm_bindgen]
@@ -20,6 +73,21 @@ pub fn version() -> String {
 
 #[cfg(target_arch = "wasm32")]
 pub use env::WasmEnv;
+
+/// The environment every database opened from JS gets: JavaScript's clock
+/// and randomness.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn host_env() -> std::sync::Arc<dyn turdb::env::Env> {
+    std::sync::Arc::new(WasmEnv)
+}
+
+/// Natively this crate is only compiled (for the workspace's clippy and
+/// `cargo test`), never used from JS, and the engine may be built without
+/// std here, so a repeatable test environment stands in for JavaScript's.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn host_env() -> std::sync::Arc<dyn turdb::env::Env> {
+    std::sync::Arc::new(turdb::env::TestEnv::default())
+}
 
 #[cfg(target_arch = "wasm32")]
 mod env {

@@ -36,7 +36,7 @@ use FileKind::{Main, Wal};
 
 /// Version `version` of page `page` of `file`: a distinct pseudo-random
 /// image for every triple.
-pub(crate) fn image(file: FileKind, page: PageNo, version: u16) -> PageBuf {
+pub fn image(file: FileKind, page: PageNo, version: u16) -> PageBuf {
     let mut state = ((file.index() as u64) << 56) | (u64::from(page) << 16) | u64::from(version);
     let mut buf = zeroed_page();
     for chunk in buf.chunks_mut(8) {
@@ -85,7 +85,7 @@ fn count(s: &dyn PageStore, file: FileKind) -> u32 {
     s.page_count(file).unwrap()
 }
 
-pub(crate) fn fresh_store_is_empty(s: &mut dyn PageStore) {
+pub fn fresh_store_is_empty(s: &mut dyn PageStore) {
     assert_eq!(count(s, Main), 0);
     assert_eq!(count(s, Wal), 0);
     assert!(!s.name(Main).is_empty());
@@ -97,7 +97,7 @@ pub(crate) fn fresh_store_is_empty(s: &mut dyn PageStore) {
     );
 }
 
-pub(crate) fn write_read_round_trip(s: &mut dyn PageStore) {
+pub fn write_read_round_trip(s: &mut dyn PageStore) {
     write(s, Main, 0, 1);
     expect(s, Main, 0, &image(Main, 0, 1), "what was written");
     // Bytes at the very start and end of the page survive, too.
@@ -115,7 +115,7 @@ pub(crate) fn write_read_round_trip(s: &mut dyn PageStore) {
     );
 }
 
-pub(crate) fn files_are_independent(s: &mut dyn PageStore) {
+pub fn files_are_independent(s: &mut dyn PageStore) {
     for p in 0..4 {
         write(s, Main, p, 1);
     }
@@ -150,7 +150,7 @@ pub(crate) fn files_are_independent(s: &mut dyn PageStore) {
     assert_eq!((count(s, Main), count(s, Wal)), (1, 1));
 }
 
-pub(crate) fn write_past_end_extends_with_zeros(s: &mut dyn PageStore) {
+pub fn write_past_end_extends_with_zeros(s: &mut dyn PageStore) {
     write(s, Main, 5, 1);
     assert_eq!(count(s, Main), 6);
     for p in 0..5 {
@@ -162,7 +162,7 @@ pub(crate) fn write_past_end_extends_with_zeros(s: &mut dyn PageStore) {
     expect(s, Wal, 0, &zeroed_page(), "zeros (a gap never written)");
 }
 
-pub(crate) fn page_count_follows_writes(s: &mut dyn PageStore) {
+pub fn page_count_follows_writes(s: &mut dyn PageStore) {
     let mut expected = 0;
     for p in [0, 1, 1, 0, 4, 2, 9, 3] {
         write(s, Wal, p, 1);
@@ -172,7 +172,7 @@ pub(crate) fn page_count_follows_writes(s: &mut dyn PageStore) {
     }
 }
 
-pub(crate) fn truncate_shrinks_and_grows(s: &mut dyn PageStore) {
+pub fn truncate_shrinks_and_grows(s: &mut dyn PageStore) {
     for p in 0..8 {
         write(s, Main, p, 1);
     }
@@ -202,7 +202,7 @@ pub(crate) fn truncate_shrinks_and_grows(s: &mut dyn PageStore) {
     expect(s, Wal, 1, &zeroed_page(), "zeros (grown by truncate)");
 }
 
-pub(crate) fn truncate_to_zero_then_reuse(s: &mut dyn PageStore) {
+pub fn truncate_to_zero_then_reuse(s: &mut dyn PageStore) {
     for p in 0..3 {
         write(s, Main, p, 1);
     }
@@ -222,7 +222,7 @@ pub(crate) fn truncate_to_zero_then_reuse(s: &mut dyn PageStore) {
 
 /// Page numbers no database reaches are errors, never an allocation or a
 /// file that brings the process down; the store stays usable.
-pub(crate) fn absurd_sizes_are_errors(s: &mut dyn PageStore) {
+pub fn absurd_sizes_are_errors(s: &mut dyn PageStore) {
     for file in [Main, Wal] {
         assert!(
             s.write_page(file, PageNo::MAX, &image(file, 1, 1)).is_err(),
@@ -247,7 +247,7 @@ pub(crate) fn absurd_sizes_are_errors(s: &mut dyn PageStore) {
     }
 }
 
-pub(crate) fn read_past_end_is_an_error(s: &mut dyn PageStore) {
+pub fn read_past_end_is_an_error(s: &mut dyn PageStore) {
     fn check(s: &dyn PageStore, file: FileKind, page: PageNo) {
         let mut buf = zeroed_page();
         let e = match s.read_page(file, page, &mut buf) {
@@ -287,7 +287,7 @@ pub(crate) fn read_past_end_is_an_error(s: &mut dyn PageStore) {
     expect(s, Main, 2, &image(Main, 2, 1), "intact after failed reads");
 }
 
-pub(crate) fn overwrite_replaces(s: &mut dyn PageStore) {
+pub fn overwrite_replaces(s: &mut dyn PageStore) {
     for v in 1..=5 {
         write(s, Main, 2, v);
         write(s, Wal, 0, v);
@@ -297,7 +297,7 @@ pub(crate) fn overwrite_replaces(s: &mut dyn PageStore) {
     assert_eq!((count(s, Main), count(s, Wal)), (3, 1));
 }
 
-pub(crate) fn sync_succeeds(s: &mut dyn PageStore) {
+pub fn sync_succeeds(s: &mut dyn PageStore) {
     // On empty files, after writes, twice in a row, after a truncate.
     for file in FileKind::ALL {
         s.sync(file).unwrap();
@@ -314,7 +314,7 @@ pub(crate) fn sync_succeeds(s: &mut dyn PageStore) {
     assert_eq!(count(s, Wal), 1);
 }
 
-pub(crate) fn many_pages_keep_their_contents(s: &mut dyn PageStore) {
+pub fn many_pages_keep_their_contents(s: &mut dyn PageStore) {
     const N: u32 = 300;
     // Written out of order (odd pages first, descending), then read in a
     // scattered order: every page must hold its own image.
@@ -339,7 +339,7 @@ pub(crate) fn many_pages_keep_their_contents(s: &mut dyn PageStore) {
     }
 }
 
-pub(crate) fn page_view_matches_read(s: &mut dyn PageStore) {
+pub fn page_view_matches_read(s: &mut dyn PageStore) {
     fn check(s: &dyn PageStore, file: FileKind, page: PageNo) {
         if let Some(view) = s.page_view(file, page) {
             let read = read(s, file, page);
@@ -389,8 +389,7 @@ pub(crate) fn page_view_matches_read(s: &mut dyn PageStore) {
 
 /// Synced data survives dropping the store and opening it again
 /// (persistent stores only); `open` opens the same files each time.
-#[cfg_attr(not(feature = "std"), allow(dead_code))]
-pub(crate) fn synced_writes_survive_reopen(open: &mut dyn FnMut() -> Box<dyn PageStore>) {
+pub fn synced_writes_survive_reopen(open: &mut dyn FnMut() -> Box<dyn PageStore>) {
     {
         let mut s = open();
         fresh_store_is_empty(&mut *s);
@@ -464,6 +463,7 @@ pub(crate) fn synced_writes_survive_reopen(open: &mut dyn FnMut() -> Box<dyn Pag
 
 /// Instantiates every conformance test as a `#[test]` in a module
 /// `$module`; see the module documentation.
+#[cfg(test)]
 macro_rules! conformance_suite {
     (@each $make:expr; $($test:ident),* $(,)?) => {
         $(
@@ -524,18 +524,51 @@ macro_rules! conformance_suite {
         }
     };
 }
+#[cfg(test)]
 pub(crate) use conformance_suite;
 
+/// One conformance test: run on a fresh, empty store.
+pub type StoreTest = fn(&mut dyn PageStore);
+
+/// Every test over one fresh, empty store, by name: for hosts whose test
+/// harness is not `#[test]` (the wasm crate runs them on its JS stores under
+/// wasm-bindgen-test). [`synced_writes_survive_reopen`] is separate, as it
+/// needs a way to open the same files again.
+pub const TESTS: &[(&str, StoreTest)] = &[
+    ("fresh_store_is_empty", fresh_store_is_empty),
+    ("write_read_round_trip", write_read_round_trip),
+    ("files_are_independent", files_are_independent),
+    (
+        "write_past_end_extends_with_zeros",
+        write_past_end_extends_with_zeros,
+    ),
+    ("page_count_follows_writes", page_count_follows_writes),
+    ("truncate_shrinks_and_grows", truncate_shrinks_and_grows),
+    ("truncate_to_zero_then_reuse", truncate_to_zero_then_reuse),
+    ("read_past_end_is_an_error", read_past_end_is_an_error),
+    ("absurd_sizes_are_errors", absurd_sizes_are_errors),
+    ("overwrite_replaces", overwrite_replaces),
+    ("sync_succeeds", sync_succeeds),
+    (
+        "many_pages_keep_their_contents",
+        many_pages_keep_their_contents,
+    ),
+    ("page_view_matches_read", page_view_matches_read),
+];
+
+#[cfg(test)]
 use super::{FaultConfig, FaultStore, MemoryStore};
 
+#[cfg(test)]
 conformance_suite!(memory_store, || MemoryStore::named("conformance.turdb"));
 
+#[cfg(test)]
 conformance_suite!(fault_store_without_faults, || FaultStore::in_memory(
     "conformance.turdb",
     FaultConfig::default()
 ));
 
-#[cfg(feature = "std")]
+#[cfg(all(test, feature = "std"))]
 mod native {
     use crate::storage::fault::SharedFaultStore;
     use crate::storage::{FaultConfig, FaultStore, FileStore, MmapStore};

@@ -34,8 +34,10 @@ pub mod file;
 #[cfg(feature = "std")]
 pub mod mmap;
 
-#[cfg(test)]
-pub(crate) mod conformance;
+/// The store contract as tests; public with feature `conformance` so that
+/// stores outside the engine (the wasm crate's JsStore) run the same suite.
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 
 pub use codec::{ChecksumCodec, PageCodec};
 pub use fault::{FaultConfig, FaultStore};

@@ -1,0 +1,221 @@
+// End-to-end tests in Debian's chromium (playwright-core) on pages served
+// from 127.0.0.1: the package loaded with an import map, OPFS and IndexedDB
+// persisting across reloads, a page closed mid-transaction, a second tab,
+// 'auto' without OPFS, the synchronous API in a Worker, IndexedDB poisoning.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, page } from './harness.js';
+
+let server;
+let browser;
+let url;
+
+before(async () => {
+  server = await serve();
+  url = `${server.url}/e2e/pages/index.html`;
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Runs `fn(turdb, arg)` in the page. */
+function run(p, fn, arg) {
+  return p.evaluate(
+    async ([src, a]) => {
+      const f = new Function(`return (${src})`)();
+      try {
+        return { ok: true, value: await f(window.turdb, a) };
+      } catch (e) {
+        return { ok: false, code: e.code, message: e.message, name: e.name };
+      }
+    },
+    [fn.toString(), arg],
+  );
+}
+
+async function ok(p, fn, arg) {
+  const r = await run(p, fn, arg);
+  assert.ok(r.ok, `in the page: ${r.code}: ${r.message}`);
+  return r.value;
+}
+
+for (const storage of ['opfs', 'indexeddb']) {
+  test(`${storage}: committed rows persist across a reload`, async () => {
+    const p = await page(browser.context, url);
+    const name = `reload-${storage}`;
+    const n = await ok(p, async (turdb, { name, storage }) => {
+      const db = await turdb.open(name, { storage });
+      if (db.storage !== storage) throw new Error(`opened on ${db.storage}`);
+      await db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, s TEXT)');
+      await db.transaction(async (tx) => {
+        for (let i = 0; i < 500; i++) await tx.run('INSERT INTO t(s) VALUES (?)', [`row ${i}`]);
+      });
+      await db.run('INSERT INTO t(s) VALUES (:s)', { s: 'last' });
+      // Not closed: the reload tears the worker down.
+      return (await db.query('SELECT count(*) AS n FROM t'))[0].n;
+    }, { name, storage });
+    assert.equal(n, 501);
+    await p.reload();
+    await p.waitForFunction(() => window.turdbReady === true);
+    const rows = await ok(p, async (turdb, { name, storage }) => {
+      const db = await turdb.open(name, { storage });
+      const r = await db.query("SELECT count(*) AS n, max(s) AS m FROM t WHERE s <> 'last'");
+      const last = await db.query('SELECT s FROM t ORDER BY id DESC LIMIT 1');
+      await db.close();
+      return [r[0].n, last[0].s];
+    }, { name, storage });
+    assert.deepEqual(rows, [500, 'last']);
+    await p.close();
+  });
+
+  test(`${storage}: a page closed mid-transaction reopens at the last commit`, async () => {
+    const name = `torn-${storage}`;
+    const a = await page(browser.context, url);
+    await ok(a, async (turdb, { name, storage }) => {
+      const db = await turdb.open(name, { storage, cachePages: 16 });
+      await db.exec('CREATE TABLE t(x, pad)');
+      await db.run('INSERT INTO t VALUES (1, NULL)');
+      await db.exec('BEGIN');
+      // Enough rows that uncommitted pages spill out of a 16-page cache.
+      const s = await db.prepare('INSERT INTO t VALUES (?, ?)');
+      for (let i = 2; i < 800; i++) await s.run(i, 'x'.repeat(500));
+    }, { name, storage });
+    await a.close();
+    const b = await page(browser.context, url);
+    const got = await ok(b, async (turdb, { name, storage }) => {
+      const db = await turdb.open(name, { storage });
+      const rows = await db.query('SELECT x FROM t');
+      const check = await db.query('PRAGMA integrity_check');
+      await db.close();
+      return { rows, check };
+    }, { name, storage });
+    assert.deepEqual(got.rows, [{ x: 1 }]);
+    assert.deepEqual(Object.values(got.check[0]), ['ok']);
+    await b.close();
+  });
+}
+
+test('a second tab gets BUSY, or waits with { wait: true }', async () => {
+  const a = await page(browser.context, url);
+  const b = await page(browser.context, url);
+  await ok(a, async (turdb) => {
+    window.db = await turdb.open('tabs', { storage: 'opfs' });
+    await window.db.exec('CREATE TABLE IF NOT EXISTS t(x); DELETE FROM t; INSERT INTO t VALUES (42)');
+  });
+  const busy = await run(b, (turdb) => turdb.open('tabs', { storage: 'opfs', retryMs: 300 }));
+  assert.equal(busy.ok, false);
+  assert.equal(busy.code, 'BUSY');
+  assert.match(busy.message, /open in another tab/);
+  // Waiting: b's open resolves once a closes.
+  await b.evaluate(() => {
+    window.waiting = window.turdb.open('tabs', { storage: 'opfs', wait: true }).then(async (db) => {
+      window.waited = await db.query('SELECT x FROM t');
+      await db.close();
+    });
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await b.evaluate(() => window.waited ?? null), null, 'b waits while a has it open');
+  await ok(a, () => window.db.close());
+  await b.evaluate(() => window.waiting);
+  assert.deepEqual(await b.evaluate(() => window.waited), [{ x: 42 }]);
+  await a.close();
+  await b.close();
+});
+
+test("'auto' picks OPFS, and IndexedDB where OPFS is missing", async () => {
+  const p = await page(browser.context, url);
+  const kinds = await ok(p, async (turdb) => {
+    const a = await turdb.open('auto-a');
+    const kindA = a.storage;
+    await a.close();
+    const worker = new Worker('/e2e/pages/no-opfs-worker.js', { type: 'module' });
+    const b = await turdb.open('auto-b', { worker });
+    const kindB = b.storage;
+    await b.exec('CREATE TABLE IF NOT EXISTS t(x); INSERT INTO t VALUES (1)');
+    await b.close();
+    const m = await turdb.open('auto-c', { storage: 'memory' });
+    const kindC = m.storage;
+    await m.close();
+    return [kindA, kindB, kindC];
+  });
+  assert.deepEqual(kinds, ['opfs', 'indexeddb', 'memory']);
+  await p.close();
+});
+
+test('errors from the worker keep code and message; a bad storage name is refused', async () => {
+  const p = await page(browser.context, url);
+  const db = await run(p, async (turdb) => {
+    const db = await turdb.open('errs', { storage: 'memory' });
+    try {
+      await db.query('SELECT * FROM nope');
+    } finally {
+      await db.close();
+    }
+  });
+  assert.equal(db.code, 'NOT_FOUND');
+  assert.equal(db.name, 'TurDBError');
+  assert.match(db.message, /nope/);
+  const bad = await run(p, (turdb) => turdb.open('x', { storage: 'floppy' }));
+  assert.equal(bad.code, 'INVALID_ARGUMENT');
+  await p.close();
+});
+
+/** A page with the test worker of pages/sync-worker.js, and a call helper. */
+async function syncWorker() {
+  const p = await page(browser.context, url);
+  await p.evaluate(async () => {
+    const w = new Worker('/e2e/pages/sync-worker.js', { type: 'module' });
+    await new Promise((r) => w.addEventListener('message', (e) => e.data.ready && r(), { once: false }));
+    let next = 1;
+    window.call = (m) =>
+      new Promise((resolve) => {
+        const id = next++;
+        const on = (e) => {
+          if (e.data.id !== id) return;
+          w.removeEventListener('message', on);
+          resolve(e.data);
+        };
+        w.addEventListener('message', on);
+        w.postMessage({ ...m, id });
+      });
+  });
+  return { p, call: (m) => p.evaluate((m) => window.call(m), m) };
+}
+
+test('the synchronous Database in a dedicated Worker (OPFS)', async () => {
+  const { p, call } = await syncWorker();
+  assert.deepEqual(await call({ op: 'open', name: 'sync', storage: 'opfs' }), { id: 1, ok: true, value: 'opfs' });
+  assert.equal((await call({ op: 'exec', name: 'sync', sql: 'CREATE TABLE IF NOT EXISTS t(x); DELETE FROM t; INSERT INTO t VALUES (7)' })).ok, true);
+  assert.deepEqual((await call({ op: 'all', name: 'sync', sql: 'SELECT x FROM t WHERE x = ?', params: [7] })).value, [{ x: 7 }]);
+  const e = await call({ op: 'exec', name: 'sync', sql: 'INSERT INTO nowhere VALUES (1)' });
+  assert.equal(e.code, 'NOT_FOUND');
+  assert.equal((await call({ op: 'close', name: 'sync' })).ok, true);
+  await p.close();
+});
+
+test('IndexedDB: a failed transaction poisons the handle; reopening finds the last durable commit', async () => {
+  const { p, call } = await syncWorker();
+  const name = 'poison';
+  const opened = await call({ op: 'openIdbStore', name });
+  assert.equal(opened.ok, true, `openIdbStore: ${opened.code}: ${opened.message}`);
+  await call({ op: 'exec', name, sql: 'CREATE TABLE IF NOT EXISTS t(x); DELETE FROM t; INSERT INTO t VALUES (1)' });
+  assert.equal((await call({ op: 'flushed', name })).ok, true);
+  await call({ op: 'failNextIdbTransaction', name });
+  // The commit returns (pages are in memory), its IndexedDB write fails.
+  assert.equal((await call({ op: 'exec', name, sql: 'INSERT INTO t VALUES (2)' })).ok, true);
+  const flushed = await call({ op: 'flushed', name });
+  assert.equal(flushed.ok, false);
+  assert.match(flushed.message, /IndexedDB: writing a commit of poison failed/);
+  const later = await call({ op: 'all', name, sql: 'SELECT x FROM t' });
+  assert.equal(later.ok, false, 'every later call fails');
+  assert.match(later.message, /unusable/);
+  await call({ op: 'close', name }).catch(() => {});
+  assert.equal((await call({ op: 'openIdbStore', name: name })).ok, true);
+  assert.deepEqual((await call({ op: 'all', name, sql: 'SELECT x FROM t' })).value, [{ x: 1 }]);
+  await call({ op: 'close', name });
+  await p.close();
+});

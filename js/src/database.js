@@ -1,0 +1,359 @@
+// The synchronous API, in better-sqlite3's shapes: Database, Statement.
+// It runs wherever synchronous page I/O exists — Node.js (node:fs or
+// memory), a dedicated Worker (OPFS, memory, IndexedDB's in-memory mirror)
+// and later Cloudflare Workers. The main thread of a page uses the async
+// handle from open() instead (client.js), which runs this in a Worker.
+
+import { TurDBError } from './errors.js';
+import { engine, guard, encodeParams, decodeRows } from './wasm.js';
+
+const SYNC = { off: 0, normal: 1, full: 2 };
+
+/** Engine options from the public ones. */
+export function engineOptions(options = {}) {
+  const cache = options.cachePages ?? (options.cacheSize ? Math.ceil(options.cacheSize / 16384) : 256);
+  if (!Number.isInteger(cache) || cache < 1) {
+    throw new TurDBError('INVALID_ARGUMENT', `options.cachePages: expected a positive integer, got ${cache}`);
+  }
+  const sync = options.synchronous ?? 'full';
+  if (!(sync in SYNC)) {
+    throw new TurDBError('INVALID_ARGUMENT', `options.synchronous: expected 'off', 'normal' or 'full', got ${sync}`);
+  }
+  return [cache, SYNC[sync]];
+}
+
+// What differs between Node.js and the web, set by each entry point:
+// ready() loads the wasm; openPath(path, options) opens a file for
+// `new Database(path)` (Node only); openStore(name, storage, options)
+// opens a store for Database.open.
+const platform = { ready: async () => {}, openPath: null, openStore: null };
+export function setPlatform(p) {
+  Object.assign(platform, p);
+}
+
+const ROW_BATCH = 256;
+
+export class Statement {
+  #db;
+  #stmt;
+  #columns;
+  #mode = 0; // 0 objects, 1 raw arrays, 2 pluck
+  #safe;
+
+  constructor(db, stmt, safe) {
+    this.#db = db;
+    this.#stmt = stmt;
+    this.#columns = stmt.columns();
+    this.#safe = safe;
+    this.source = stmt.source;
+    /** Whether the statement returns rows. */
+    this.reader = this.#columns.length > 0;
+  }
+
+  get database() {
+    return this.#db;
+  }
+
+  /** Runs the statement; returns `{ changes, lastInsertRowid }`. */
+  run(...params) {
+    const db = this.#db;
+    const engineDb = db._engine();
+    return guard(() => {
+      const changes = this.#stmt.run(encodeParams(params));
+      const lastInsertRowid = this.#safe ? engineDb.lastInsertRowidBig() : rowid(engineDb);
+      db._afterWrite();
+      return { changes, lastInsertRowid };
+    });
+  }
+
+  /** The first row, or undefined. */
+  get(...params) {
+    this.#db._engine();
+    return guard(() => {
+      const found = this.#stmt.get(encodeParams(params));
+      this.#db._afterWrite();
+      if (!found) return undefined;
+      return decodeRows(1, this.#columns, this.#mode, this.#safe)[0];
+    });
+  }
+
+  /** Every row. */
+  all(...params) {
+    this.#db._engine();
+    return guard(() => {
+      const n = this.#stmt.all(encodeParams(params));
+      this.#db._afterWrite();
+      return decodeRows(n, this.#columns, this.#mode, this.#safe);
+    });
+  }
+
+  /**
+   * The rows one at a time (fetched in batches of 256). Until the iterator
+   * ends (or `return()` is called, as `break` in a for-of does), the
+   * database refuses other statements.
+   */
+  *iterate(...params) {
+    this.#db._engine();
+    const cursor = guard(() => this.#stmt.iterate(encodeParams(params)));
+    try {
+      for (;;) {
+        const batch = guard(() => {
+          const n = cursor.next(ROW_BATCH);
+          return decodeRows(n, this.#columns, this.#mode, this.#safe);
+        });
+        yield* batch;
+        if (batch.length < ROW_BATCH) return;
+      }
+    } finally {
+      guard(() => {
+        cursor.close();
+        cursor.free();
+      });
+      this.#db._afterWrite();
+    }
+  }
+
+  /** The result columns: `[{ name }]`. */
+  columns() {
+    return this.#columns.map((name) => ({ name, column: null, table: null, database: null, type: null }));
+  }
+
+  /** Rows as arrays instead of objects (`raw(false)` switches back). */
+  raw(on = true) {
+    if (!this.reader) throw new TurDBError('MISUSE', 'raw(): the statement returns no rows');
+    this.#mode = on ? 1 : 0;
+    return this;
+  }
+
+  /** Rows as their first column's value. */
+  pluck(on = true) {
+    if (!this.reader) throw new TurDBError('MISUSE', 'pluck(): the statement returns no rows');
+    this.#mode = on ? 2 : 0;
+    return this;
+  }
+
+  /** INTEGERs as bigint (always) instead of number (bigint only beyond 2^53). */
+  safeIntegers(on = true) {
+    this.#safe = on;
+    return this;
+  }
+}
+
+function rowid(engineDb) {
+  const r = engineDb.lastInsertRowid();
+  return Number.isSafeInteger(r) ? r : engineDb.lastInsertRowidBig();
+}
+
+export class Database {
+  #engine;
+  #store; // a JS page store, or null for memory
+  #safe;
+  #name;
+
+  /**
+   * `new Database()` or `new Database(':memory:')`: a database in memory.
+   * In Node.js, `new Database(path)` opens (or creates) a file, guarded by
+   * a lock file. Elsewhere use `await Database.open(name, { storage })`.
+   */
+  constructor(path = ':memory:', options = {}) {
+    if (typeof path === 'object' && path !== null && !(path instanceof String)) {
+      // Internal: an already opened engine (Database.open, import).
+      this.#engine = path.engine;
+      this.#store = path.store ?? null;
+      this.#name = path.name;
+      this.#safe = !!path.options?.safeIntegers;
+      return;
+    }
+    const opts = engineOptions(options);
+    this.#safe = !!options.safeIntegers;
+    this.#name = path === '' ? ':memory:' : String(path);
+    if (this.#name === ':memory:') {
+      this.#engine = guard(() => engine().Engine.openMemory(...opts));
+      this.#store = null;
+      return;
+    }
+    if (!platform.openPath) {
+      throw new TurDBError(
+        'MISUSE',
+        `new Database(${JSON.stringify(this.#name)}): files need Node.js; in a Worker use await Database.open(name, { storage: 'opfs' })`,
+      );
+    }
+    const store = platform.openPath(this.#name, options);
+    try {
+      if (options.readonly) throw new TurDBError('UNSUPPORTED', 'options.readonly: read-only databases are not supported yet');
+      this.#engine = guard(() => engine().Engine.openStore(store, ...opts));
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+    this.#store = store;
+  }
+
+  /**
+   * Opens `name` in `options.storage` ('memory', 'opfs' in a dedicated
+   * Worker, 'indexeddb', 'node' for a file in Node.js) after the asynchronous
+   * parts (loading wasm, opening files, taking the lock) and returns a
+   * synchronous Database.
+   */
+  static async open(name, options = {}) {
+    await platform.ready();
+    const storage = options.storage ?? 'memory';
+    if (storage === 'memory') return new Database(':memory:', options);
+    if (!platform.openStore) throw new TurDBError('UNSUPPORTED', `Database.open: no storage '${storage}' on this platform`);
+    const store = await platform.openStore(name, storage, options);
+    if (store === null) return new Database(':memory:', options);
+    return Database.openStore(store, { ...options, name });
+  }
+
+  /**
+   * Opens a database over any object with the page-store methods
+   * (fileName, readPage, writePage, pageCount, truncate, sync; see
+   * js/README.md), for storage TurDB does not ship.
+   */
+  static openStore(store, options = {}) {
+    const opts = engineOptions(options);
+    let e;
+    try {
+      e = guard(() => engine().Engine.openStore(store, ...opts));
+    } catch (err) {
+      store.close?.();
+      throw err;
+    }
+    return new Database({ engine: e, store, name: options.name ?? store.fileName(0), options });
+  }
+
+  /** A new in-memory database holding an image from export(). */
+  static import(bytes, options = {}) {
+    const opts = engineOptions(options);
+    const image = toBytes(bytes, 'Database.import');
+    const e = guard(() => engine().Engine.importMemory(image, ...opts));
+    return new Database({ engine: e, store: null, name: ':memory:', options });
+  }
+
+  /** Puts an image from export() into a store as its database, before opening it. */
+  static writeImage(store, bytes) {
+    const image = toBytes(bytes, 'Database.writeImage');
+    guard(() => engine().Engine.writeImage(store, image));
+  }
+
+  get name() {
+    return this.#name;
+  }
+  get open() {
+    return !!this.#engine && guard(() => this.#engine.isOpen());
+  }
+  get memory() {
+    return this.#store === null;
+  }
+  /** Where the database lives: 'memory', 'node', 'opfs', 'indexeddb' or 'custom'. */
+  get storage() {
+    return this.#store === null ? 'memory' : (this.#store.kind ?? 'custom');
+  }
+  get inTransaction() {
+    return guard(() => this._engine().inTransaction());
+  }
+
+  /** @internal the engine, or an error if closed. */
+  _engine() {
+    if (!this.#engine || !this.#engine.isOpen()) {
+      throw new TurDBError('MISUSE', `the database ${this.#name} is closed`);
+    }
+    return this.#engine;
+  }
+
+  /** @internal after a statement: let a store see a poisoned state. */
+  _afterWrite() {
+    this.#store?.check?.();
+  }
+
+  /** Runs every statement in `sql`. */
+  exec(sql) {
+    const e = this._engine();
+    guard(() => e.exec(sql));
+    this._afterWrite();
+    return this;
+  }
+
+  /** Prepares the one statement in `sql`. */
+  prepare(sql) {
+    const e = this._engine();
+    return new Statement(this, guard(() => e.prepare(sql)), this.#safe);
+  }
+
+  /** `db.pragma('user_version')` → rows; `{ simple: true }` → the first value. */
+  pragma(source, options = {}) {
+    const stmt = this.prepare(`PRAGMA ${source}`);
+    return options.simple ? stmt.pluck().get() : stmt.all();
+  }
+
+  /**
+   * Wraps `fn` in a transaction, as better-sqlite3 does: the returned
+   * function runs `fn` inside BEGIN/COMMIT (a SAVEPOINT when nested) and
+   * rolls back if it throws.
+   */
+  transaction(fn) {
+    if (typeof fn !== 'function') throw new TurDBError('INVALID_ARGUMENT', 'transaction(fn): fn must be a function');
+    const db = this;
+    let depth = 0;
+    return function transaction(...args) {
+      const nested = db.inTransaction;
+      const sp = `turdb_tx_${depth++}`;
+      db.exec(nested ? `SAVEPOINT ${sp}` : 'BEGIN');
+      try {
+        const result = fn.apply(this, args);
+        if (result && typeof result.then === 'function') {
+          throw new TurDBError('MISUSE', 'transaction(fn): fn returned a promise; the synchronous API runs fn to completion (use the async handle for async work)');
+        }
+        db.exec(nested ? `RELEASE ${sp}` : 'COMMIT');
+        return result;
+      } catch (e) {
+        if (db.open && db.inTransaction) {
+          db.exec(nested ? `ROLLBACK TO ${sp}; RELEASE ${sp}` : 'ROLLBACK');
+        }
+        throw e;
+      } finally {
+        depth--;
+      }
+    };
+  }
+
+  /** The last commit as one self-contained image (a Uint8Array). */
+  export() {
+    const e = this._engine();
+    return guard(() => e.export());
+  }
+
+  /**
+   * Resolves when every commit so far is durable (IndexedDB writes them
+   * asynchronously; other stores are durable when the commit returns), or
+   * rejects with the cause of a failed write.
+   */
+  async flushed() {
+    await this.#store?.flushed?.();
+  }
+
+  /** Closes the database (checkpointing the WAL) and releases its files and lock. */
+  close() {
+    if (!this.#engine) return this;
+    const e = this.#engine;
+    try {
+      if (e.isOpen()) guard(() => e.close());
+    } finally {
+      try {
+        guard(() => e.free());
+      } catch {
+        // already freed
+      }
+      this.#engine = null;
+      this.#store?.close?.();
+    }
+    return this;
+  }
+}
+
+function toBytes(b, what) {
+  if (b instanceof Uint8Array) return b;
+  if (b instanceof ArrayBuffer) return new Uint8Array(b);
+  if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  throw new TurDBError('INVALID_ARGUMENT', `${what}: expected a Uint8Array image`);
+}

@@ -1,0 +1,194 @@
+// The node:fs page store: the main file and `<path>-wal`, read and written
+// by page with positioned synchronous I/O, and a lock file `<path>-lock`
+// holding the owner's pid, created exclusively. A lock whose pid is no
+// longer running (a crashed process) is taken over; a live one makes open
+// fail with BUSY, or wait up to `options.timeout` ms.
+
+import fs from 'node:fs';
+import { storeError } from '../errors.js';
+
+const PAGE = 16384;
+const open = new Set(); // stores to unlock if the process exits without close()
+
+process.once('exit', () => {
+  for (const s of open) s.unlock();
+});
+
+function sleep(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
+function codeOf(e) {
+  return e && (e.code === 'ENOSPC' || e.code === 'EDQUOT' || e.code === 'EFBIG') ? 'FULL' : 'IO';
+}
+
+/** Takes the lock file, or throws BUSY naming the owner. */
+function lock(path, timeout) {
+  const lockPath = `${path}-lock`;
+  const deadline = Date.now() + (timeout ?? 0);
+  for (;;) {
+    try {
+      const fd = fs.openSync(lockPath, 'wx');
+      fs.writeSync(fd, `${process.pid}\n`);
+      fs.closeSync(fd);
+      return lockPath;
+    } catch (e) {
+      if (e.code !== 'EEXIST') {
+        throw storeError(codeOf(e), `open ${path}: cannot create the lock file ${lockPath}: ${e.message}`, e);
+      }
+    }
+    let owner = NaN;
+    let age = 0;
+    try {
+      owner = parseInt(fs.readFileSync(lockPath, 'utf8'), 10);
+      age = Date.now() - fs.statSync(lockPath).mtimeMs;
+    } catch {
+      continue; // removed meanwhile: try again
+    }
+    // A lock without a pid is being written right now, unless it is old
+    // (its writer died between creating and writing it).
+    const stale = Number.isInteger(owner) ? !alive(owner) : age > 2000;
+    if (stale) {
+      try {
+        fs.unlinkSync(lockPath);
+      } catch {
+        // another process took it over first; the next round sees its pid
+      }
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      const who = Number.isInteger(owner)
+        ? owner === process.pid
+          ? 'this process (it is already open)'
+          : `process ${owner}`
+        : 'another process';
+      throw storeError(
+        'BUSY',
+        `database is locked: ${path} is open in ${who} (lock file ${lockPath}; options.timeout waits for it)`,
+      );
+    }
+    sleep(Math.min(25, Math.max(1, deadline - Date.now())));
+  }
+}
+
+export class NodeFileStore {
+  /** Opens (creating if needed) the files of the database at `path`. */
+  static open(path, options = {}) {
+    const lockPath = lock(path, options.timeout);
+    const fds = [];
+    try {
+      for (const p of [path, `${path}-wal`]) {
+        let fd;
+        try {
+          fd = fs.openSync(p, 'r+');
+        } catch (e) {
+          if (e.code !== 'ENOENT') throw e;
+          fd = fs.openSync(p, 'w+');
+        }
+        fds.push(fd);
+      }
+    } catch (e) {
+      for (const fd of fds) fs.closeSync(fd);
+      fs.rmSync(lockPath, { force: true });
+      throw storeError(codeOf(e), `open ${path}: ${e.message}`, e);
+    }
+    return new NodeFileStore(path, fds, lockPath);
+  }
+
+  constructor(path, fds, lockPath) {
+    this.names = [path, `${path}-wal`];
+    this.fds = fds;
+    this.lockPath = lockPath;
+    // A torn extension (a crash mid-write) can leave a partial last page;
+    // it was never synced, so it does not count.
+    this.counts = fds.map((fd) => Math.floor(fs.fstatSync(fd).size / PAGE));
+    open.add(this);
+  }
+
+  fileName(file) {
+    return this.names[file];
+  }
+
+  pageCount(file) {
+    return this.counts[file];
+  }
+
+  readPage(file, page, buf) {
+    const count = this.counts[file];
+    if (page >= count) {
+      throw storeError('CORRUPT', `out of range (the file has ${count} pages)`);
+    }
+    let done = 0;
+    try {
+      while (done < PAGE) {
+        const n = fs.readSync(this.fds[file], buf, done, PAGE - done, page * PAGE + done);
+        if (n === 0) break;
+        done += n;
+      }
+    } catch (e) {
+      throw storeError(codeOf(e), e.message, e);
+    }
+    // Past the end of a file extended by truncate: zeros.
+    if (done < PAGE) buf.fill(0, done);
+  }
+
+  writePage(file, page, buf) {
+    let done = 0;
+    try {
+      while (done < PAGE) {
+        const n = fs.writeSync(this.fds[file], buf, done, PAGE - done, page * PAGE + done);
+        if (n <= 0) throw storeError('FULL', `wrote ${done} of ${PAGE} bytes (storage full?)`);
+        done += n;
+      }
+    } catch (e) {
+      if (e.code === 'FULL') throw e;
+      throw storeError(codeOf(e), e.message, e);
+    }
+    if (page >= this.counts[file]) this.counts[file] = page + 1;
+  }
+
+  truncate(file, pages) {
+    try {
+      fs.ftruncateSync(this.fds[file], pages * PAGE);
+    } catch (e) {
+      throw storeError(codeOf(e), e.message, e);
+    }
+    this.counts[file] = pages;
+  }
+
+  sync(file) {
+    try {
+      fs.fdatasyncSync(this.fds[file]);
+    } catch (e) {
+      throw storeError(codeOf(e), e.message, e);
+    }
+  }
+
+  unlock() {
+    if (this.lockPath) {
+      fs.rmSync(this.lockPath, { force: true });
+      this.lockPath = null;
+    }
+  }
+
+  close() {
+    for (const fd of this.fds.splice(0)) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // closing is best effort once the engine has synced
+      }
+    }
+    this.unlock();
+    open.delete(this);
+  }
+}

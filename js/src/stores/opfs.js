@@ -1,0 +1,152 @@
+// The OPFS page store, for a dedicated Worker: the main file and its WAL as
+// two files in the origin-private file system (directory "turdb"), read and
+// written through sync access handles. Creating the handles is the only
+// asynchronous part (open); every page call after is synchronous.
+//
+// A file has one sync access handle at a time across all tabs, so the
+// caller takes the database's Web Lock first (locks.js). Near the quota
+// `write()` can return fewer bytes than asked without throwing, so every
+// count is checked: short writes and QuotaExceededError are FULL.
+
+import { storeError } from '../errors.js';
+
+const PAGE = 16384;
+const DIR = 'turdb';
+
+/** Whether this global has OPFS with sync access handles (dedicated Workers). */
+export function hasOpfs() {
+  return (
+    typeof navigator !== 'undefined' &&
+    typeof navigator.storage?.getDirectory === 'function' &&
+    typeof globalThis.FileSystemFileHandle === 'function' &&
+    typeof globalThis.FileSystemFileHandle.prototype.createSyncAccessHandle === 'function'
+  );
+}
+
+function checkName(name) {
+  if (typeof name !== 'string' || name === '' || /[/\\\0]/.test(name) || name.length > 200) {
+    throw storeError('INVALID_ARGUMENT', `open: ${JSON.stringify(name)} is not a valid database name (no slashes, 1-200 characters)`);
+  }
+}
+
+async function handleFor(dir, fileName, retryMs) {
+  const file = await dir.getFileHandle(fileName, { create: true });
+  // A page that is reloading may still be closing its handles.
+  const deadline = Date.now() + retryMs;
+  for (;;) {
+    try {
+      return await file.createSyncAccessHandle();
+    } catch (e) {
+      if (e?.name !== 'NoModificationAllowedError' || Date.now() >= deadline) {
+        const busy = e?.name === 'NoModificationAllowedError';
+        throw storeError(
+          busy ? 'BUSY' : 'IO',
+          busy
+            ? `open ${fileName}: the file is open elsewhere (another tab or worker holds its OPFS handle)`
+            : `open ${fileName}: ${e?.message ?? e}`,
+          e,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+export class OpfsStore {
+  /** Opens (creating if needed) the OPFS files of database `name`. */
+  static async open(name, { retryMs = 2000 } = {}) {
+    checkName(name);
+    if (!hasOpfs()) {
+      throw storeError('UNSUPPORTED', 'storage "opfs": this browser or context has no OPFS sync access handles (they exist only in dedicated Workers)');
+    }
+    let dir;
+    try {
+      dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(DIR, { create: true });
+    } catch (e) {
+      throw storeError('IO', `open ${name}: OPFS is not available (${e?.message ?? e})`, e);
+    }
+    const main = await handleFor(dir, name, retryMs);
+    let wal;
+    try {
+      wal = await handleFor(dir, `${name}-wal`, retryMs);
+    } catch (e) {
+      main.close();
+      throw e;
+    }
+    return new OpfsStore(name, [main, wal]);
+  }
+
+  /** Removes database `name`'s files (it must be closed everywhere). */
+  static async remove(name) {
+    checkName(name);
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(DIR, { create: true });
+    for (const f of [name, `${name}-wal`]) {
+      await dir.removeEntry(f).catch((e) => {
+        if (e?.name !== 'NotFoundError') throw e;
+      });
+    }
+  }
+
+  constructor(name, handles) {
+    this.names = [name, `${name}-wal`];
+    this.handles = handles;
+    this.counts = handles.map((h) => Math.floor(h.getSize() / PAGE));
+  }
+
+  fileName(file) {
+    return this.names[file];
+  }
+
+  pageCount(file) {
+    return this.counts[file];
+  }
+
+  readPage(file, page, buf) {
+    const count = this.counts[file];
+    if (page >= count) {
+      throw storeError('CORRUPT', `out of range (the file has ${count} pages)`);
+    }
+    const n = this.handles[file].read(buf, { at: page * PAGE });
+    if (n < PAGE) buf.fill(0, n);
+  }
+
+  writePage(file, page, buf) {
+    let n;
+    try {
+      n = this.handles[file].write(buf, { at: page * PAGE });
+    } catch (e) {
+      throw storeError(e?.name === 'QuotaExceededError' ? 'FULL' : 'IO', `${e?.name ?? 'Error'}: ${e?.message ?? e}`, e);
+    }
+    if (n !== PAGE) {
+      throw storeError('FULL', `storage full: wrote ${n} of ${PAGE} bytes (the origin's storage quota is used up)`);
+    }
+    if (page >= this.counts[file]) this.counts[file] = page + 1;
+  }
+
+  truncate(file, pages) {
+    try {
+      this.handles[file].truncate(pages * PAGE);
+    } catch (e) {
+      throw storeError(e?.name === 'QuotaExceededError' ? 'FULL' : 'IO', `${e?.name ?? 'Error'}: ${e?.message ?? e}`, e);
+    }
+    this.counts[file] = pages;
+  }
+
+  sync(file) {
+    try {
+      this.handles[file].flush();
+    } catch (e) {
+      throw storeError(e?.name === 'QuotaExceededError' ? 'FULL' : 'IO', `${e?.name ?? 'Error'}: ${e?.message ?? e}`, e);
+    }
+  }
+
+  close() {
+    for (const h of this.handles.splice(0)) {
+      try {
+        h.close();
+      } catch {
+        // closing is best effort once the engine has flushed
+      }
+    }
+  }
+}

@@ -1,0 +1,301 @@
+// The loaded wasm module and the byte format parameters and rows cross its
+// boundary in (wasm/src/codec.rs is the other half and describes it).
+// Values are written straight into the module's memory and decoded with a
+// DataView, because building JS values from Rust costs a call per value.
+
+import { TurDBError, fromEngine } from './errors.js';
+
+let glue = null; // the wasm-bindgen module (Engine, inputPtr, ...)
+let memory = null; // the instance's WebAssembly.Memory
+let dead = null; // set when the instance aborted: it is not used again
+
+const NULL = 0, INT_F64 = 1, INT_I64 = 2, REAL = 3, TEXT = 4, BLOB = 5;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+let buffer = null; // memory.buffer when u8/view were made
+let u8 = null;
+let view = null;
+
+function views() {
+  if (memory.buffer !== buffer) {
+    buffer = memory.buffer;
+    u8 = new Uint8Array(buffer);
+    view = new DataView(buffer);
+  }
+}
+
+/** Records the initialised module; called once by each entry point. */
+export function setWasm(bindings, exports) {
+  glue = bindings;
+  memory = exports.memory;
+}
+
+export function loaded() {
+  return glue !== null;
+}
+
+/** The wasm-bindgen bindings, or an error saying how to load them. */
+export function engine() {
+  if (dead) throw dead;
+  if (!glue) {
+    throw new TurDBError('MISUSE', 'TurDB is not loaded yet: await ready() (or Database.open) first');
+  }
+  return glue;
+}
+
+/**
+ * Runs `f`, turning what wasm throws into a TurDBError. A trap (a panic
+ * aborts with `unreachable`) leaves the instance in an unknown state, so
+ * after one every call fails with the panic's message.
+ */
+export function guard(f) {
+  if (dead) throw dead;
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) {
+      let why = e.message;
+      try {
+        why = glue.lastPanic() ?? why;
+      } catch {
+        // The instance may be too broken even for that.
+      }
+      dead = new TurDBError(
+        'INTERNAL',
+        `TurDB stopped after an internal error (${why}); reload the page or restart the process to use it again`,
+      );
+      throw dead;
+    }
+    throw fromEngine(e);
+  }
+}
+
+// ------------------------------------------------------------ parameters
+
+function isPlainObject(v) {
+  if (v === null || typeof v !== 'object') return false;
+  const p = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
+}
+
+/** Splits better-sqlite3-style arguments into positional values and one named object. */
+function split(args) {
+  let positional = args;
+  let named = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (Array.isArray(a) || isPlainObject(a)) {
+      positional = [];
+      for (const b of args) {
+        if (Array.isArray(b)) positional.push(...b);
+        else if (isPlainObject(b)) {
+          if (named) throw new TurDBError('INVALID_ARGUMENT', 'bind parameters: more than one object of named parameters');
+          named = b;
+        } else positional.push(b);
+      }
+      break;
+    }
+  }
+  return [positional, named];
+}
+
+function sizeOf(v) {
+  if (typeof v === 'string') return 5 + v.length * 3;
+  if (v instanceof Uint8Array) return 5 + v.byteLength;
+  if (v instanceof ArrayBuffer) return 5 + v.byteLength;
+  if (ArrayBuffer.isView(v)) return 5 + v.byteLength;
+  return 9;
+}
+
+function describe(v) {
+  if (v === null) return 'null';
+  if (typeof v === 'object') return v.constructor?.name ?? 'object';
+  return typeof v;
+}
+
+let at = 0;
+
+function writeValue(v) {
+  switch (typeof v) {
+    case 'number':
+      if (Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER) {
+        u8[at] = INT_F64;
+      } else {
+        u8[at] = REAL;
+      }
+      view.setFloat64(at + 1, v, true);
+      at += 9;
+      return;
+    case 'string': {
+      u8[at] = TEXT;
+      const start = at + 5;
+      let n = v.length;
+      let i = 0;
+      // Short ASCII strings are copied by hand: faster than encodeInto's call.
+      if (n < 64) {
+        for (; i < n; i++) {
+          const c = v.charCodeAt(i);
+          if (c > 0x7f) break;
+          u8[start + i] = c;
+        }
+      }
+      if (i < n) {
+        n = i + encoder.encodeInto(v.slice(i), u8.subarray(start + i)).written;
+      }
+      view.setUint32(at + 1, n, true);
+      at = start + n;
+      return;
+    }
+    case 'bigint':
+      if (v < -(2n ** 63n) || v >= 2n ** 63n) {
+        throw new TurDBError('TOO_BIG', `bind parameters: the bigint ${v} is outside INTEGER's 64-bit range`);
+      }
+      u8[at] = INT_I64;
+      view.setBigInt64(at + 1, v, true);
+      at += 9;
+      return;
+    case 'boolean':
+      u8[at] = INT_F64;
+      view.setFloat64(at + 1, v ? 1 : 0, true);
+      at += 9;
+      return;
+    case 'undefined':
+      u8[at++] = NULL;
+      return;
+    case 'object': {
+      if (v === null) {
+        u8[at++] = NULL;
+        return;
+      }
+      let bytes = null;
+      if (v instanceof Uint8Array) bytes = v;
+      else if (v instanceof ArrayBuffer) bytes = new Uint8Array(v);
+      else if (ArrayBuffer.isView(v)) bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      if (bytes) {
+        u8[at] = BLOB;
+        view.setUint32(at + 1, bytes.byteLength, true);
+        u8.set(bytes, at + 5);
+        at += 5 + bytes.byteLength;
+        return;
+      }
+    }
+  }
+  throw new TurDBError(
+    'TYPE',
+    `bind parameters: a ${describe(v)} cannot be bound (use a number, bigint, string, Uint8Array, boolean or null)`,
+  );
+}
+
+/** Writes `args` into the input buffer; returns its length in bytes. */
+export function encodeParams(args) {
+  if (args.length === 0) {
+    const p = glue.inputPtr(8);
+    views();
+    view.setUint32(p, 0, true);
+    view.setUint32(p + 4, 0, true);
+    return 8;
+  }
+  const [positional, named] = split(args);
+  let size = 8;
+  for (const v of positional) size += sizeOf(v);
+  const keys = named ? Object.keys(named) : [];
+  for (const k of keys) size += 4 + k.length * 3 + sizeOf(named[k]);
+  const base = glue.inputPtr(size);
+  views();
+  at = base;
+  view.setUint32(at, positional.length, true);
+  at += 4;
+  for (const v of positional) writeValue(v);
+  view.setUint32(at, keys.length, true);
+  at += 4;
+  for (const k of keys) {
+    const n = encoder.encodeInto(k, u8.subarray(at + 4)).written;
+    view.setUint32(at, n, true);
+    at += 4 + n;
+    writeValue(named[k]);
+  }
+  return at - base;
+}
+
+// ------------------------------------------------------------ rows
+
+let rd = 0;
+
+function text(n) {
+  const s = rd;
+  rd += n;
+  if (n < 32) {
+    let out = '';
+    for (let i = s; i < rd; i++) {
+      const c = u8[i];
+      if (c > 0x7f) return decoder.decode(u8.subarray(s, rd));
+      out += String.fromCharCode(c);
+    }
+    return out;
+  }
+  return decoder.decode(u8.subarray(s, rd));
+}
+
+function readValue(safe) {
+  const tag = u8[rd++];
+  switch (tag) {
+    case NULL:
+      return null;
+    case INT_F64: {
+      const v = view.getFloat64(rd, true);
+      rd += 8;
+      return safe ? BigInt(v) : v;
+    }
+    case INT_I64: {
+      const v = view.getBigInt64(rd, true);
+      rd += 8;
+      return v;
+    }
+    case REAL: {
+      const v = view.getFloat64(rd, true);
+      rd += 8;
+      return v;
+    }
+    case TEXT: {
+      const n = view.getUint32(rd, true);
+      rd += 4;
+      return text(n);
+    }
+    case BLOB: {
+      const n = view.getUint32(rd, true);
+      rd += 4;
+      const b = u8.slice(rd, rd + n);
+      rd += n;
+      return b;
+    }
+    default:
+      throw new TurDBError('INTERNAL', `decode rows: unknown value tag ${tag} at byte ${rd - 1}`);
+  }
+}
+
+/**
+ * Decodes `count` rows of `columns` from the output buffer, as objects
+ * keyed by column name, arrays (`raw`) or first values (`pluck`).
+ */
+export function decodeRows(count, columns, mode, safe, out = []) {
+  views();
+  rd = glue.outputPtr();
+  const n = columns.length;
+  for (let r = 0; r < count; r++) {
+    if (mode === 1) {
+      const row = new Array(n);
+      for (let c = 0; c < n; c++) row[c] = readValue(safe);
+      out.push(row);
+    } else if (mode === 2) {
+      const v = readValue(safe);
+      for (let c = 1; c < n; c++) readValue(safe);
+      out.push(v);
+    } else {
+      const row = {};
+      for (let c = 0; c < n; c++) row[columns[c]] = readValue(safe);
+      out.push(row);
+    }
+  }
+  return out;
+}

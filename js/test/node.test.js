@@ -1,0 +1,349 @@
+// The synchronous API in Node.js, on memory and on files: CRUD, parameters,
+// transactions and rollback, reopening, export/import, the lock file,
+// storage full, and errors with codes. Runs against js/dist (make js).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Database, TurDBError, MemoryPageStore, open } from '../dist/node.js';
+
+function tmp() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'turdb-node-'));
+  return { dir, file: path.join(dir, 'app.turdb'), done: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+function code(fn, want, message) {
+  assert.throws(fn, (e) => {
+    assert.ok(e instanceof TurDBError, `expected a TurDBError, got ${e}`);
+    assert.equal(e.code, want, e.message);
+    if (message) assert.match(e.message, message);
+    return true;
+  });
+}
+
+test('CRUD on memory', () => {
+  const db = new Database();
+  assert.equal(db.memory, true);
+  db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL, data BLOB)');
+  const ins = db.prepare('INSERT INTO t(name, score, data) VALUES (?, ?, ?)');
+  assert.deepEqual(ins.run('ann', 1.5, new Uint8Array([1, 2, 3])), { changes: 1, lastInsertRowid: 1 });
+  assert.deepEqual(ins.run('bob', null, null), { changes: 1, lastInsertRowid: 2 });
+  const row = db.prepare('SELECT * FROM t WHERE id = ?').get(1);
+  assert.deepEqual(row, { id: 1, name: 'ann', score: 1.5, data: new Uint8Array([1, 2, 3]) });
+  assert.equal(db.prepare('SELECT * FROM t WHERE id = ?').get(99), undefined);
+  assert.deepEqual(db.prepare('UPDATE t SET score = score + 1 WHERE score IS NOT NULL').run(), { changes: 1, lastInsertRowid: 2 });
+  assert.deepEqual(db.prepare('SELECT name, score FROM t ORDER BY id').all(), [
+    { name: 'ann', score: 2.5 },
+    { name: 'bob', score: null },
+  ]);
+  assert.equal(db.prepare('DELETE FROM t WHERE name = ?').run('bob').changes, 1);
+  assert.deepEqual(db.prepare('SELECT count(*) AS n FROM t').get(), { n: 1 });
+  db.close();
+  assert.equal(db.open, false);
+  code(() => db.exec('SELECT 1'), 'MISUSE', /closed/);
+});
+
+test('values: unicode text, big integers, bigint, booleans, blobs', () => {
+  const db = new Database();
+  db.exec('CREATE TABLE v(x)');
+  const ins = db.prepare('INSERT INTO v VALUES (?)');
+  const text = 'héllo wörld ✓ 𝄞 '.repeat(10);
+  for (const v of [text, 'ascii', '', 2 ** 53 - 1, 2n ** 62n, -(2n ** 63n), true, 0.1, -0, new Uint8Array(0), new Uint8Array(70000).fill(7)]) {
+    ins.run(v);
+  }
+  const got = db.prepare('SELECT x FROM v ORDER BY rowid').pluck().all();
+  assert.equal(got[0], text);
+  assert.equal(got[1], 'ascii');
+  assert.equal(got[2], '');
+  assert.equal(got[3], 2 ** 53 - 1);
+  assert.equal(got[4], 2n ** 62n, 'beyond 2^53 an INTEGER is a bigint');
+  assert.equal(got[5], -(2n ** 63n));
+  assert.equal(got[6], 1, 'true binds as 1');
+  assert.equal(got[7], 0.1);
+  assert.deepEqual(got[9], new Uint8Array(0));
+  assert.equal(got[10].length, 70000);
+  assert.equal(got[10][69999], 7);
+  const safe = db.prepare('SELECT x FROM v WHERE rowid = 4').pluck().safeIntegers();
+  assert.equal(safe.get(), 2n ** 53n - 1n);
+  code(() => ins.run(2n ** 64n), 'TOO_BIG', /64-bit/);
+  code(() => ins.run({}.toString), 'TYPE', /cannot be bound/);
+  code(() => ins.run(Symbol('x')), 'TYPE');
+  db.close();
+});
+
+test('parameters: positional, numbered, arrays, named objects', () => {
+  const db = new Database();
+  assert.deepEqual(db.prepare('SELECT ? AS a, ? AS b').get(1, 'x'), { a: 1, b: 'x' });
+  assert.deepEqual(db.prepare('SELECT ? AS a, ? AS b').get([1, 'x']), { a: 1, b: 'x' });
+  assert.deepEqual(db.prepare('SELECT ?2 AS a, ?1 AS b').get(1, 2), { a: 2, b: 1 });
+  assert.deepEqual(db.prepare('SELECT :a AS a, @b AS b, $c AS c').get({ a: 1, b: 2, c: 3, extra: 4 }), { a: 1, b: 2, c: 3 });
+  assert.deepEqual(db.prepare('SELECT ? AS p, :n AS n').get(5, { n: 6 }), { p: 5, n: 6 });
+  code(() => db.prepare('SELECT :a, :b').get({ a: 1 }), 'INVALID_ARGUMENT', /missing named parameter "b"/);
+  code(() => db.prepare('SELECT ?, ?').get(1), 'INVALID_ARGUMENT', /1 given, the statement has 2/);
+  code(() => db.prepare('SELECT ?').get(1, 2), 'INVALID_ARGUMENT');
+  db.close();
+});
+
+test('raw, pluck, columns, iterate', () => {
+  const db = new Database();
+  db.exec('CREATE TABLE t(a, b); INSERT INTO t VALUES (1, 2), (3, 4)');
+  const s = db.prepare('SELECT a, b FROM t ORDER BY a');
+  assert.deepEqual(s.columns().map((c) => c.name), ['a', 'b']);
+  assert.deepEqual(s.raw().all(), [[1, 2], [3, 4]]);
+  assert.deepEqual(s.raw(false).pluck().all(), [1, 3]);
+  code(() => db.prepare('INSERT INTO t VALUES (5, 6)').raw(), 'MISUSE');
+
+  db.exec('CREATE TABLE big(n INTEGER PRIMARY KEY)');
+  const ins = db.prepare('INSERT INTO big VALUES (?)');
+  db.transaction(() => {
+    for (let i = 1; i <= 1000; i++) ins.run(i);
+  })();
+  let sum = 0;
+  let count = 0;
+  for (const row of db.prepare('SELECT n FROM big ORDER BY n').iterate()) {
+    sum += row.n;
+    count++;
+  }
+  assert.equal(count, 1000);
+  assert.equal(sum, 500500);
+  // While an iterator is open the database is busy; break releases it.
+  const it = db.prepare('SELECT n FROM big').iterate();
+  assert.equal(it.next().value.n, 1);
+  code(() => db.exec('SELECT 1'), 'BUSY', /iterate/);
+  it.return();
+  assert.deepEqual(db.prepare('SELECT 1 AS one').get(), { one: 1 });
+  for (const row of db.prepare('SELECT n FROM big').iterate()) {
+    if (row.n === 3) break;
+  }
+  assert.equal(db.prepare('SELECT count(*) AS c FROM big').get().c, 1000);
+  db.close();
+});
+
+test('transactions: commit, rollback on throw, nesting, explicit BEGIN', () => {
+  const db = new Database();
+  db.exec('CREATE TABLE t(x UNIQUE)');
+  const ins = db.prepare('INSERT INTO t VALUES (?)');
+  const many = db.transaction((xs) => {
+    for (const x of xs) ins.run(x);
+    return xs.length;
+  });
+  assert.equal(many([1, 2, 3]), 3);
+  assert.throws(() => many([4, 5, 1]), (e) => e.code === 'CONSTRAINT');
+  assert.deepEqual(db.prepare('SELECT x FROM t ORDER BY x').pluck().all(), [1, 2, 3], 'the failed transaction rolled back whole');
+  assert.equal(db.inTransaction, false);
+  const outer = db.transaction(() => {
+    ins.run(10);
+    try {
+      db.transaction(() => {
+        ins.run(11);
+        throw new Error('inner fails');
+      })();
+    } catch (e) {
+      assert.equal(e.message, 'inner fails');
+    }
+    ins.run(12);
+  });
+  outer();
+  assert.deepEqual(db.prepare('SELECT x FROM t WHERE x >= 10 ORDER BY x').pluck().all(), [10, 12]);
+  db.exec('BEGIN');
+  assert.equal(db.inTransaction, true);
+  ins.run(20);
+  db.exec('ROLLBACK');
+  assert.equal(db.prepare('SELECT count(*) FROM t WHERE x = 20').pluck().get(), 0);
+  code(() => db.transaction(async () => {})(), 'MISUSE', /promise/);
+  assert.equal(db.inTransaction, false);
+  db.close();
+});
+
+test('errors carry the engine kind and message', () => {
+  const db = new Database();
+  code(() => db.exec('SELEC 1'), 'SYNTAX');
+  code(() => db.prepare('SELECT * FROM nowhere'), 'NOT_FOUND', /nowhere/);
+  db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, v NOT NULL)');
+  code(() => db.prepare('INSERT INTO t VALUES (1, NULL)').run(), 'CONSTRAINT', /NOT NULL/);
+  code(() => db.prepare('SELECT 1; SELECT 2'), 'MISUSE', /more than one statement/);
+  // The database stays usable after errors.
+  db.prepare('INSERT INTO t VALUES (1, 1)').run();
+  code(() => db.prepare('INSERT INTO t VALUES (1, 2)').run(), 'CONSTRAINT');
+  assert.equal(db.prepare('SELECT v FROM t').pluck().get(), 1);
+  code(() => new Database(':memory:', { synchronous: 'sometimes' }), 'INVALID_ARGUMENT');
+  db.close();
+});
+
+test('a file database persists across close and reopen', () => {
+  const t = tmp();
+  try {
+    let db = new Database(t.file);
+    assert.equal(db.storage, 'node');
+    db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, s TEXT)');
+    const ins = db.prepare('INSERT INTO t(s) VALUES (?)');
+    db.transaction(() => {
+      for (let i = 0; i < 2000; i++) ins.run(`row ${i} `.repeat(20));
+    })();
+    assert.ok(fs.existsSync(`${t.file}-lock`), 'the lock file exists while open');
+    assert.equal(fs.readFileSync(`${t.file}-lock`, 'utf8').trim(), String(process.pid));
+    db.close();
+    assert.ok(!fs.existsSync(`${t.file}-lock`), 'close removes the lock file');
+    assert.ok(fs.statSync(t.file).size >= 16384 * 10, 'the rows are in the main file');
+    db = new Database(t.file);
+    assert.equal(db.prepare('SELECT count(*) FROM t').pluck().get(), 2000);
+    assert.equal(db.prepare('SELECT s FROM t WHERE id = 1500').pluck().get(), 'row 1499 '.repeat(20));
+    db.close();
+  } finally {
+    t.done();
+  }
+});
+
+test('a process that dies mid-transaction reopens at the last commit', async () => {
+  const t = tmp();
+  try {
+    const url = new URL('../dist/node.js', import.meta.url).href;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', `
+      import { Database } from ${JSON.stringify(url)};
+      const db = new Database(${JSON.stringify(t.file)});
+      db.exec('CREATE TABLE t(x)');
+      db.exec('INSERT INTO t VALUES (1)');
+      db.exec('BEGIN');
+      const ins = db.prepare('INSERT INTO t VALUES (?)');
+      for (let i = 0; i < 5000; i++) ins.run(i);
+      process.stdout.write('in transaction\\n');
+      setInterval(() => {}, 1000);
+    `]);
+    await new Promise((resolve, reject) => {
+      child.stdout.on('data', (d) => String(d).includes('in transaction') && resolve());
+      child.on('exit', (c) => reject(new Error(`child exited early (${c})`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    assert.ok(fs.existsSync(`${t.file}-lock`), 'a killed process leaves its lock file');
+    // Its pid is dead, so the lock is stale and taken over.
+    const db = new Database(t.file);
+    assert.deepEqual(db.prepare('SELECT x FROM t').pluck().all(), [1]);
+    db.close();
+  } finally {
+    t.done();
+  }
+});
+
+test('the lock file: a live owner means BUSY, or a wait with timeout', async () => {
+  const t = tmp();
+  try {
+    const db = new Database(t.file);
+    code(() => new Database(t.file), 'BUSY', /this process/);
+    // Another live process owns it.
+    db.close();
+    const url = new URL('../dist/node.js', import.meta.url).href;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', `
+      import { Database } from ${JSON.stringify(url)};
+      const db = new Database(${JSON.stringify(t.file)});
+      process.stdout.write('open\\n');
+      process.stdin.on('data', () => { db.close(); process.exit(0); });
+    `]);
+    await new Promise((resolve) => child.stdout.on('data', (d) => String(d).includes('open') && resolve()));
+    code(() => new Database(t.file), 'BUSY', new RegExp(`process ${child.pid}`));
+    const started = Date.now();
+    code(() => new Database(t.file, { timeout: 200 }), 'BUSY');
+    assert.ok(Date.now() - started >= 150, 'timeout waited before giving up');
+    child.stdin.write('close\n');
+    await new Promise((r) => child.on('exit', r));
+    const again = new Database(t.file);
+    again.close();
+    // A lock file naming a dead pid is taken over.
+    fs.writeFileSync(`${t.file}-lock`, '999999999\n');
+    const taken = new Database(t.file);
+    assert.equal(fs.readFileSync(`${t.file}-lock`, 'utf8').trim(), String(process.pid));
+    taken.close();
+  } finally {
+    t.done();
+  }
+});
+
+test('export and import round-trip, into memory and into a file', () => {
+  const t = tmp();
+  try {
+    const db = new Database();
+    db.exec("CREATE TABLE t(a, b); CREATE INDEX t_b ON t(b); INSERT INTO t VALUES (1, 'one'), (2, 'two')");
+    const image = db.export();
+    assert.ok(image instanceof Uint8Array);
+    assert.equal(image.length % 16384, 0);
+    db.close();
+    const copy = Database.import(image);
+    assert.deepEqual(copy.prepare("SELECT a FROM t WHERE b = 'two'").pluck().all(), [2]);
+    copy.exec("INSERT INTO t VALUES (3, 'three')");
+    copy.close();
+    code(() => Database.import(new Uint8Array(100)), 'INVALID_ARGUMENT', /whole number/);
+    code(() => Database.import(new Uint8Array(16384)), 'CORRUPT');
+    // Into a file: write the image into the store, then open it.
+    const store = new MemoryPageStore('img');
+    Database.writeImage(store, image);
+    const fromStore = Database.openStore(store);
+    assert.equal(fromStore.prepare('SELECT count(*) FROM t').pluck().get(), 2);
+    fromStore.close();
+    fs.writeFileSync(t.file, image);
+    const file = new Database(t.file);
+    assert.equal(file.prepare('SELECT b FROM t WHERE a = 1').pluck().get(), 'one');
+    file.close();
+  } finally {
+    t.done();
+  }
+});
+
+test('storage full: FULL error, and the database stays at its last commit', () => {
+  const store = new MemoryPageStore('small', { limitPages: 40 });
+  const db = Database.openStore(store, { cachePages: 16 });
+  db.exec('CREATE TABLE t(s TEXT)');
+  db.prepare('INSERT INTO t VALUES (?)').run('kept');
+  const ins = db.prepare('INSERT INTO t VALUES (?)');
+  const fill = db.transaction(() => {
+    for (let i = 0; i < 5000; i++) ins.run('x'.repeat(1000));
+  });
+  assert.throws(fill, (e) => e.code === 'FULL' && /storage full/.test(e.message));
+  assert.equal(db.inTransaction, false);
+  assert.deepEqual(db.prepare('SELECT s FROM t').pluck().all(), ['kept']);
+  // Closing checkpoints the WAL into the main file, which needs room the
+  // store does not have: close reports FULL but still closes, and the
+  // commit stays safe in the WAL.
+  code(() => db.close(), 'FULL', /^write page \d+ of small: storage full \(limit of 40 pages\)$/);
+  assert.equal(db.open, false);
+  store.limitPages = Infinity;
+  const again = Database.openStore(store);
+  assert.deepEqual(again.prepare('SELECT s FROM t').pluck().all(), ['kept'], 'reopened at the last commit');
+  assert.equal(again.pragma('integrity_check', { simple: true }), 'ok');
+  again.close();
+});
+
+test('the async handle works in Node too (open)', async () => {
+  const t = tmp();
+  try {
+    const db = await open(t.file);
+    assert.equal(db.storage, 'node');
+    await db.exec('CREATE TABLE t(x)');
+    await db.transaction(async (tx) => {
+      await tx.run('INSERT INTO t VALUES (?)', [1]);
+      await tx.run('INSERT INTO t VALUES (:x)', { x: 2 });
+    });
+    await assert.rejects(
+      db.transaction(async (tx) => {
+        await tx.run('INSERT INTO t VALUES (3)');
+        throw new Error('no');
+      }),
+      /no/,
+    );
+    assert.deepEqual(await db.query('SELECT x FROM t ORDER BY x'), [{ x: 1 }, { x: 2 }]);
+    const s = await db.prepare('SELECT x FROM t WHERE x = ?');
+    assert.deepEqual(await s.get(2), { x: 2 });
+    await assert.rejects(db.query('SELEC'), (e) => e.code === 'SYNTAX');
+    const image = await db.export();
+    await db.close();
+    await assert.rejects(db.query('SELECT 1'), (e) => e.code === 'MISUSE');
+    const mem = await open('copy', { storage: 'memory' });
+    assert.equal(mem.storage, 'memory');
+    await mem.close();
+    assert.equal(Database.import(image).prepare('SELECT count(*) FROM t').pluck().get(), 2);
+  } finally {
+    t.done();
+  }
+});
