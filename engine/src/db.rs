@@ -4252,21 +4252,13 @@ fn run_trigger(
     }
     for stmt in &t.def.body {
         match stmt {
-            Stmt::Insert(i) => {
-                insert(st, i, params, interrupt)?;
-            }
-            Stmt::Update(u) => {
-                update(st, u, params, interrupt)?;
-            }
-            Stmt::Delete(d) => {
-                delete(st, d, params, interrupt)?;
-            }
             Stmt::Select(s) => {
                 let mut p = st.binder().plan_select(s)?;
                 let mut cx = st.cx(params, interrupt);
                 p.op.rewind(&mut cx)?;
                 while p.op.next(&mut cx)?.is_some() {}
             }
+            other if run_dml(st, other, params, interrupt)? => {}
             other => {
                 return Err(err!(
                     Unsupported,
@@ -4750,6 +4742,18 @@ fn delete(
 
 // ------------------------------------------------------------ foreign keys
 
+/// Runs `stmt` for its effect if it is an INSERT, UPDATE or DELETE (true),
+/// or says it is none of them (false).
+fn run_dml(st: &mut State, stmt: &Stmt, params: &[Value], interrupt: &AtomicBool) -> Result<bool> {
+    match stmt {
+        Stmt::Insert(i) => insert(st, i, params, interrupt)?,
+        Stmt::Update(u) => update(st, u, params, interrupt)?,
+        Stmt::Delete(d) => delete(st, d, params, interrupt)?,
+        _ => return Ok(false),
+    };
+    Ok(true)
+}
+
 /// Runs SQL made by the engine itself (foreign key actions and checks).
 fn exec_internal(
     st: &mut State,
@@ -4769,15 +4773,7 @@ fn exec_internal(
                     out.push(r);
                 }
             }
-            Stmt::Update(u) => {
-                update(st, u, params, interrupt)?;
-            }
-            Stmt::Delete(d) => {
-                delete(st, d, params, interrupt)?;
-            }
-            Stmt::Insert(i) => {
-                insert(st, i, params, interrupt)?;
-            }
+            other if run_dml(st, other, params, interrupt)? => {}
             other => return Err(err!(Internal, "exec_internal: {other}")),
         }
     }

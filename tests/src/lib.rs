@@ -38,9 +38,17 @@ pub fn value_bytes(len: usize, seed: u8) -> Vec<u8> {
 /// work).
 pub fn rows(db: &Database, sql: &str) -> Vec<Vec<Value>> {
     let mut stmt = db.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let mut rows = stmt.query(()).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    collect_rows(&mut stmt, ())
+}
+
+/// The rows of a prepared statement run with `params` (panics on an error).
+pub fn collect_rows<P: turdb::Params>(
+    stmt: &mut turdb::Statement<'_>,
+    params: P,
+) -> Vec<Vec<Value>> {
+    let mut rows = stmt.query(params).unwrap_or_else(|e| panic!("query: {e}"));
     let mut out = Vec::new();
-    while let Some(r) = rows.next().unwrap_or_else(|e| panic!("{sql}: {e}")) {
+    while let Some(r) = rows.next().unwrap_or_else(|e| panic!("next row: {e}")) {
         out.push(r.values().to_vec());
     }
     out

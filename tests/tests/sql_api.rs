@@ -6,15 +6,7 @@ fn db() -> Database {
     Database::open_in_memory().unwrap()
 }
 
-fn rows(db: &Database, sql: &str) -> Vec<Vec<Value>> {
-    let mut stmt = db.prepare(sql).unwrap();
-    let mut rows = stmt.query(()).unwrap();
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().unwrap() {
-        out.push(r.values().to_vec());
-    }
-    out
-}
+use turdb_tests::rows;
 
 fn i(v: i64) -> Value {
     Value::Integer(v)

@@ -6,14 +6,7 @@
 
 use turdb::{Database, ErrorKind, Value, params};
 
-fn all(stmt: &mut turdb::Statement<'_>, p: Vec<Value>) -> Vec<Vec<Value>> {
-    let mut rows = stmt.query(p).unwrap();
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().unwrap() {
-        out.push(r.values().to_vec());
-    }
-    out
-}
+use turdb_tests::collect_rows as all;
 
 fn i(v: i64) -> Value {
     Value::Integer(v)
@@ -95,16 +88,16 @@ fn a_failing_single_row_insert_leaves_the_transaction_as_it_was() {
     tx.commit().unwrap();
     let mut s = db.prepare("SELECT id, b FROM t ORDER BY id").unwrap();
     assert_eq!(
-        all(&mut s, Vec::new()),
+        all(&mut s, ()),
         [
             vec![i(1), Value::Text("one".into())],
             vec![i(5), Value::Text("five".into())]
         ]
     );
     let mut s = db.prepare("SELECT count(*) FROM big").unwrap();
-    assert_eq!(all(&mut s, Vec::new()), [[i(0)]]);
+    assert_eq!(all(&mut s, ()), [[i(0)]]);
     let mut s = db.prepare("PRAGMA integrity_check").unwrap();
-    assert_eq!(all(&mut s, Vec::new()), [[Value::Text("ok".into())]]);
+    assert_eq!(all(&mut s, ()), [[Value::Text("ok".into())]]);
 }
 
 #[test]
@@ -132,9 +125,9 @@ fn a_kept_insert_notices_triggers_and_foreign_keys() {
     drop(ins);
     tx.commit().unwrap();
     let mut s = db.prepare("SELECT id FROM c ORDER BY id").unwrap();
-    assert_eq!(all(&mut s, Vec::new()), [[i(1)], [i(3)], [i(4)]]);
+    assert_eq!(all(&mut s, ()), [[i(1)], [i(3)], [i(4)]]);
     let mut s = db.prepare("SELECT n FROM log").unwrap();
-    assert_eq!(all(&mut s, Vec::new()), [[i(4)]]);
+    assert_eq!(all(&mut s, ()), [[i(4)]]);
 }
 
 #[test]
@@ -167,7 +160,7 @@ fn columns_read_anywhere_in_a_query_are_decoded() {
     lite.execute_batch(setup).unwrap();
     for q in queries {
         let mut stmt = db.prepare(q).unwrap();
-        let got = all(&mut stmt, Vec::new());
+        let got = all(&mut stmt, ());
         let mut ls = lite.prepare(q).unwrap();
         let n = ls.column_count();
         let want: Vec<Vec<Value>> = ls
