@@ -338,8 +338,10 @@ impl Database {
     /// open (waiting up to `busy_timeout` for it to end).
     fn writer(&self, as_owner: Option<u64>) -> Result<Guard<'_, State>> {
         let me = as_owner.unwrap_or_else(thread_tag);
+        // The clock is read only once there is something to wait for: this
+        // runs for every statement.
         #[cfg(feature = "std")]
-        let start = std::time::Instant::now();
+        let mut start: Option<std::time::Instant> = None;
         loop {
             let st = lock(&self.state);
             let owner = self.owner.load(AtomicOrdering::Acquire);
@@ -349,7 +351,12 @@ impl Database {
             let timeout = st.busy_timeout_ms;
             drop(st);
             #[cfg(feature = "std")]
-            if (start.elapsed().as_millis() as u64) < timeout {
+            if (start
+                .get_or_insert_with(std::time::Instant::now)
+                .elapsed()
+                .as_millis() as u64)
+                < timeout
+            {
                 std::thread::sleep(core::time::Duration::from_millis(1));
                 continue;
             }
@@ -2373,19 +2380,13 @@ fn create_index(
     }
     let tree = BTree::create(pager_of(st, store))?;
     let ix = Arc::new(index_def(&table, ci, tree.root(), text)?);
-    // Fill it from the table's rows.
+    // Fill it from the table's rows, a batch at a time (the table may be
+    // far larger than memory). Each batch is read with a fresh range after
+    // the last rowid: a range kept open across the index inserts would
+    // have to find its place again after every one.
     {
+        const BATCH: usize = 1024;
         let mut cx = st.cx(&[], interrupt);
-        let mut range = BTree::open(table.root).range(Bound::Unbounded, Bound::Unbounded, false);
-        let mut row = vec![Value::Null; table.columns.len() + 1];
-        let mut entries = Vec::new();
-        while range.advance(cx.pager(store))? {
-            cx.tick()?;
-            let rowid = rowid_from_key(range.key(), &table.name)?;
-            let v = range.value(cx.pager(store))?;
-            decode_row(&table, rowid, v, &mut row)?;
-            entries.push((rowid, row.clone()));
-        }
         let w = Writer {
             table: &table,
             indexes: core::slice::from_ref(&ix),
@@ -2394,8 +2395,40 @@ fn create_index(
             fallbacks: Vec::new(),
             stated: false,
         };
-        for (rowid, row) in entries {
-            w.index_insert(&mut cx, &ix, &row, rowid, Conflict::Abort)?;
+        let width = table.columns.len() + 1;
+        let mut batch: Vec<(i64, Vec<Value>)> = Vec::with_capacity(BATCH);
+        let mut after: Option<i64> = None;
+        loop {
+            let lower = after.map(rowid_key);
+            let lower = match &lower {
+                Some(k) => Bound::Excluded(k.as_slice()),
+                None => Bound::Unbounded,
+            };
+            let mut range = BTree::open(table.root).range(lower, Bound::Unbounded, false);
+            let mut n = 0;
+            while n < BATCH && range.advance(cx.pager(store))? {
+                cx.tick()?;
+                let rowid = rowid_from_key(range.key(), &table.name)?;
+                let v = range.value(cx.pager(store))?;
+                if batch.len() == n {
+                    batch.push((0, vec![Value::Null; width]));
+                }
+                let slot = &mut batch[n];
+                slot.0 = rowid;
+                decode_row(&table, rowid, v, &mut slot.1)?;
+                n += 1;
+            }
+            drop(range);
+            if n == 0 {
+                break;
+            }
+            after = Some(batch[n - 1].0);
+            for (rowid, row) in &batch[..n] {
+                w.index_insert(&mut cx, &ix, row, *rowid, Conflict::Abort)?;
+            }
+            if n < BATCH {
+                break;
+            }
         }
     }
     catalog_put(

@@ -540,7 +540,9 @@ fn in_result(found: bool, saw_null: bool, not: bool) -> Value {
     }
 }
 
-/// Whether applying affinity `a` leaves `v` as it is.
+/// Whether applying affinity `a` leaves `v` comparing as it is. A REAL
+/// under INTEGER or NUMERIC affinity may become an INTEGER, but only one
+/// of the same value, and numbers compare by value (1 = 1.0).
 #[inline]
 fn unchanged_by(a: Option<Affinity>, v: &Value) -> bool {
     matches!(
@@ -550,7 +552,7 @@ fn unchanged_by(a: Option<Affinity>, v: &Value) -> bool {
             | (Some(Affinity::Real), Value::Real(_))
             | (
                 Some(Affinity::Integer | Affinity::Numeric),
-                Value::Integer(_)
+                Value::Integer(_) | Value::Real(_)
             )
             | (Some(Affinity::Text), Value::Text(_))
     )
@@ -761,6 +763,18 @@ pub(crate) trait Op: core::fmt::Debug + Send {
             None => Ok(false),
         }
     }
+    /// Whether [`Op::next_ref`] works: operators that keep their current
+    /// row (the join loop) lend it, saving a copy of every value per row.
+    fn lends_rows(&self) -> bool {
+        false
+    }
+    /// The next row, borrowed until the next call; only when
+    /// [`Op::lends_rows`].
+    fn next_ref(&mut self, _cx: &mut Cx) -> Result<Option<&[Value]>> {
+        Err(Error::internal(
+            "next_ref on an operator that lends no rows",
+        ))
+    }
     /// Whether the operator can run again after `rewind` — with other
     /// parameters, after other statements changed the tables — exactly as
     /// a freshly planned one would: it caches no subquery results, hash
@@ -928,6 +942,24 @@ impl Project {
     }
 }
 
+/// The next row of `input`: borrowed from it when it lends rows, else
+/// copied into `buf` (whose allocations are reused).
+#[inline]
+fn pull<'a>(
+    input: &'a mut Box<dyn Op>,
+    cx: &mut Cx,
+    buf: &'a mut Tuple,
+) -> Result<Option<&'a [Value]>> {
+    if input.lends_rows() {
+        return input.next_ref(cx);
+    }
+    Ok(if input.next_into(cx, buf)? {
+        Some(buf.as_slice())
+    } else {
+        None
+    })
+}
+
 /// Evaluates `exprs` over `row` into `out`, copying plain columns over the
 /// previous values so their text and blob buffers are reused.
 fn project_into(cx: &mut Cx, exprs: &mut [BExpr], row: &[Value], out: &mut Tuple) -> Result<()> {
@@ -960,10 +992,10 @@ impl Op for Project {
         Ok(Some(out))
     }
     fn next_into(&mut self, cx: &mut Cx, out: &mut Tuple) -> Result<bool> {
-        if !self.input.next_into(cx, &mut self.buf)? {
+        let Some(row) = pull(&mut self.input, cx, &mut self.buf)? else {
             return Ok(false);
-        }
-        project_into(cx, &mut self.exprs, &self.buf, out)?;
+        };
+        project_into(cx, &mut self.exprs, row, out)?;
         Ok(true)
     }
     fn reusable(&self) -> bool {
@@ -1239,10 +1271,10 @@ impl core::fmt::Debug for Group {
 }
 
 impl Aggregate {
-    fn new_group(&self, width: usize) -> Result<Group> {
+    fn new_group(aggs: &[AggSpec], width: usize) -> Result<Group> {
         let mut accs = Vec::new();
         let mut seen = Vec::new();
-        for a in &self.aggs {
+        for a in aggs {
             accs.push(
                 func::aggregate(&a.name, a.args.len())
                     .ok_or_else(|| err!(NotFound, "no such aggregate function: {}", a.name))?,
@@ -1296,18 +1328,18 @@ impl Op for Aggregate {
             let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
             let mut groups: Vec<(Vec<u8>, Group)> = Vec::new();
             let mut args = Vec::new();
-            let mut r = Vec::new();
+            let mut buf = Vec::new();
             let mut key = Vec::new();
-            while self.input.next_into(cx, &mut r)? {
+            while let Some(r) = pull(&mut self.input, cx, &mut buf)? {
                 key.clear();
                 for (g, coll) in self.group_by.iter_mut() {
-                    let v = g.eval(cx, &r)?;
+                    let v = g.eval(cx, r)?;
                     value_key(&mut key, &v, SortOrder::Asc, *coll);
                 }
                 let gi = match index.get(&key[..]) {
                     Some(&gi) => gi,
                     None => {
-                        groups.push((key.clone(), self.new_group(self.width)?));
+                        groups.push((key.clone(), Aggregate::new_group(&self.aggs, self.width)?));
                         index.insert(key.clone(), groups.len() - 1);
                         groups.len() - 1
                     }
@@ -1315,13 +1347,13 @@ impl Op for Aggregate {
                 let group = &mut groups[gi].1;
                 for (i, spec) in self.aggs.iter_mut().enumerate() {
                     if let Some(f) = &mut spec.filter
-                        && !f.test(cx, &r)?
+                        && !f.test(cx, r)?
                     {
                         continue;
                     }
                     args.clear();
                     for a in spec.args.iter_mut() {
-                        args.push(a.eval(cx, &r)?);
+                        args.push(a.eval(cx, r)?);
                     }
                     if let Some(seen) = &mut group.seen[i] {
                         if args.iter().any(Value::is_null) {
@@ -1334,10 +1366,14 @@ impl Op for Aggregate {
                     }
                     group.accs[i].step(&args)?;
                 }
-                group.last.clone_from(&r);
+                if group.last.len() == r.len() {
+                    group.last.clone_from_slice(r);
+                } else {
+                    group.last = r.to_vec();
+                }
             }
             if groups.is_empty() && self.group_by.is_empty() {
-                let g = self.new_group(self.width)?;
+                let g = Aggregate::new_group(&self.aggs, self.width)?;
                 groups.push((Vec::new(), g));
             }
             groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -1521,6 +1557,12 @@ pub(crate) struct Level {
     point: Option<i64>,
     /// The table columns the query reads (empty: all); see `Op::narrow`.
     wanted: Vec<bool>,
+    /// Late materialization of a table scan or rowid range with filters:
+    /// `first` are the wanted columns the filters read, decoded for every
+    /// row; `late` the other wanted ones, decoded only for rows that pass
+    /// ([`Level::materialize`]). Both empty when not worth it.
+    first: Vec<bool>,
+    late: Vec<bool>,
     pub pos: usize,
     pub done: bool,
     pub matched: bool,
@@ -1544,6 +1586,8 @@ impl Level {
             probes: VecDeque::new(),
             point: None,
             wanted: Vec::new(),
+            first: Vec::new(),
+            late: Vec::new(),
             pos: 0,
             done: false,
             matched: false,
@@ -2058,7 +2102,12 @@ impl Level {
                 }
                 let rowid = rowid_from_key(range.key(), &t.name)?;
                 let v = range.value(pager)?;
-                decode_wanted(t, rowid, v, slots, &self.wanted)?;
+                let want = if self.late.is_empty() {
+                    &self.wanted
+                } else {
+                    &self.first
+                };
+                decode_wanted(t, rowid, v, slots, want)?;
                 Ok(true)
             }
             Source::Query { .. } | Source::JsonEach { .. } => {
@@ -2078,6 +2127,51 @@ impl Level {
 }
 
 impl Level {
+    /// After the filters passed a row that [`Level::advance`] decoded only
+    /// the filter columns of: decodes the rest of the wanted ones, from the
+    /// entry the cursor is still on.
+    fn materialize(&mut self, cx: &mut Cx, row: &mut [Value]) -> Result<()> {
+        let (Source::Table(t), Some(range)) = (&self.source, self.range.as_mut()) else {
+            return Err(Error::internal("late columns without a table range"));
+        };
+        let pager = cx.pager(t.store);
+        let rowid = rowid_from_key(range.key(), &t.name)?;
+        let v = range.value(pager)?;
+        decode_wanted(
+            t,
+            rowid,
+            v,
+            &mut row[self.offset..self.offset + self.width],
+            &self.late,
+        )
+    }
+
+    /// Splits `wanted` into the columns the filters read and the others
+    /// (see `first` and `late`), for the accesses that read rows in place
+    /// from a table cursor. `filter_mask` holds the combined row's slots
+    /// the filters read.
+    fn split_late(&mut self, filter_mask: &[bool]) {
+        self.first.clear();
+        self.late.clear();
+        if self.filters.is_empty()
+            || self.wanted.is_empty()
+            || !matches!(self.access, Access::Scan | Access::RowidRange { .. })
+            || !matches!(self.source, Source::Table(_))
+        {
+            return;
+        }
+        let first: Vec<bool> = (0..self.width)
+            .map(|j| self.wanted[j] && filter_mask.get(self.offset + j).copied().unwrap_or(false))
+            .collect();
+        let late: Vec<bool> = (0..self.width)
+            .map(|j| self.wanted[j] && !first[j])
+            .collect();
+        if late.iter().any(|&w| w) {
+            self.first = first;
+            self.late = late;
+        }
+    }
+
     /// Marks the slots this level's expressions read (see
     /// [`BExpr::mark_cols`]).
     fn mark_cols(&self, mask: &mut Vec<bool>) -> bool {
@@ -2251,6 +2345,9 @@ impl JoinLoop {
                     break;
                 }
             }
+            if got && !lvl.late.is_empty() {
+                lvl.materialize(cx, &mut self.row)?;
+            }
             if got {
                 lvl.matched = true;
             } else if lvl.left_join && !lvl.matched && !lvl.null_emitted {
@@ -2325,6 +2422,18 @@ impl Op for JoinLoop {
         Ok(true)
     }
 
+    fn lends_rows(&self) -> bool {
+        true
+    }
+
+    fn next_ref(&mut self, cx: &mut Cx) -> Result<Option<&[Value]>> {
+        Ok(if self.step(cx)? {
+            Some(&self.row)
+        } else {
+            None
+        })
+    }
+
     fn reusable(&self) -> bool {
         self.post.iter().all(BExpr::reusable) && self.levels.iter().all(Level::reusable)
     }
@@ -2351,6 +2460,10 @@ impl Op for JoinLoop {
                 l.wanted = (0..l.width)
                     .map(|j| mask.get(l.offset + j).copied().unwrap_or(false))
                     .collect();
+                let mut filter_mask = Vec::new();
+                if l.filters.iter().all(|e| e.mark_cols(&mut filter_mask)) {
+                    l.split_late(&filter_mask);
+                }
             }
         }
     }

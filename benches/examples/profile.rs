@@ -1,0 +1,56 @@
+//! One SQL workload of `benches/sql.rs` in a loop, TurDB only, for `perf
+//! record`: `cargo build --profile bench -p turdb-benches --example profile`
+//! then `perf record -g target/release/examples/profile insert`.
+use std::time::Instant;
+use turdb_benches::sql::{SqlData, TurdbSql};
+
+fn main() {
+    let op = std::env::args().nth(1).unwrap_or_else(|| "insert".into());
+    let n: usize = std::env::var("TURDB_BENCH_ROWS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let data = SqlData::new(n);
+    let mut t = TurdbSql::open();
+    let start = Instant::now();
+    t.load(&data);
+    eprintln!("load {n}: {:?}", start.elapsed());
+    if op == "insert" {
+        return;
+    }
+    t.add_index_and_join_table(&data);
+    let reps: usize = std::env::var("TURDB_PROFILE_REPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let start = Instant::now();
+    for _ in 0..reps {
+        match op.as_str() {
+            "scan" => drop(t.filtered_scan()),
+            "group" => drop(t.group_by()),
+            "join" => drop(t.join()),
+            "point" | "index" => {
+                let sql = if op == "point" {
+                    turdb_benches::sql::POINT_SQL
+                } else {
+                    turdb_benches::sql::INDEX_SQL
+                };
+                let mut stmt = t.db.prepare(sql).expect("prepare");
+                let mut k = 1u64;
+                for _ in 0..n {
+                    k = k
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let key = if op == "point" {
+                        (k % n as u64) as i64
+                    } else {
+                        turdb_benches::sql::a_of(k % n as u64, n)
+                    };
+                    std::hint::black_box(TurdbSql::lookup(&mut stmt, key));
+                }
+            }
+            _ => panic!("op"),
+        }
+    }
+    eprintln!("{op} x{reps}: {:?}", start.elapsed());
+}
