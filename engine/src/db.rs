@@ -1531,14 +1531,9 @@ impl LoneInsert {
             return None;
         }
         let mut b = st.binder();
-        let (checks, generated, _) = writer_exprs(&mut b, &table).ok()?;
+        let (checks, generated) = writer_exprs(&mut b, &table).ok()?;
+        let defaults = bind_defaults(&mut b, &table, |_| true).ok()?;
         b.scopes.push(Scope::default());
-        let defaults = table
-            .columns
-            .iter()
-            .map(|c| c.default.as_ref().map(|e| b.bind(e)).transpose())
-            .collect::<Result<Vec<_>>>()
-            .ok()?;
         let exprs = row
             .iter()
             .map(|e| b.bind(e))
@@ -1582,7 +1577,7 @@ impl LoneInsert {
                 checks: core::mem::take(&mut self.checks),
                 generated: core::mem::take(&mut self.generated),
                 // lone_insert leaves out tables with a NOT NULL default.
-                fallbacks: Vec::new(),
+                defaults: Vec::new(),
                 stated: self.stated,
             };
             let r = w.insert(&mut cx, vals, rowid, self.conflict);
@@ -2313,7 +2308,7 @@ fn create_table(
                 indexes: &indexes,
                 checks: Vec::new(),
                 generated: Vec::new(),
-                fallbacks: Vec::new(),
+                defaults: Vec::new(),
                 stated: false,
             };
             w.insert(&mut cx, vals, None, Conflict::Abort)?;
@@ -2392,7 +2387,7 @@ fn create_index(
             indexes: core::slice::from_ref(&ix),
             checks: Vec::new(),
             generated: Vec::new(),
-            fallbacks: Vec::new(),
+            defaults: Vec::new(),
             stated: false,
         };
         let width = table.columns.len() + 1;
@@ -2990,9 +2985,10 @@ struct Writer<'a> {
     indexes: &'a [Arc<Index>],
     checks: Vec<(String, BExpr)>,
     generated: Vec<(usize, BExpr)>,
-    /// Defaults of the NOT NULL columns that have one: what REPLACE puts
-    /// in place of a NULL.
-    fallbacks: Vec<(usize, BExpr)>,
+    /// Bound column defaults, by column (missing or `None` where there is
+    /// none): a NOT NULL column's is what REPLACE puts in place of a NULL.
+    /// INSERT keeps all of them here and fills rows from the same ones.
+    defaults: Vec<Option<BExpr>>,
     /// Whether the statement named its conflict mode (`INSERT OR ...`,
     /// `UPDATE OR ...`), which then wins over a constraint's own clause.
     stated: bool,
@@ -3167,7 +3163,7 @@ impl Writer<'_> {
                     // REPLACE puts the column's default in place of the
                     // NULL; without one (or a NULL default) it aborts.
                     Conflict::Replace
-                        if let Some((_, d)) = self.fallbacks.iter_mut().find(|(j, _)| *j == i)
+                        if let Some(Some(d)) = self.defaults.get_mut(i)
                             && let v = d.eval(cx, &[])?
                             && !v.is_null() =>
                     {
@@ -3390,11 +3386,7 @@ fn table_scope(t: &Arc<Table>, alias: Option<&str>) -> Scope {
 }
 
 /// A table's CHECK constraints (with names) and generated columns, bound.
-type WriterExprs = (
-    Vec<(String, BExpr)>,
-    Vec<(usize, BExpr)>,
-    Vec<(usize, BExpr)>,
-);
+type WriterExprs = (Vec<(String, BExpr)>, Vec<(usize, BExpr)>);
 
 fn writer_exprs(b: &mut Binder, t: &Arc<Table>) -> Result<WriterExprs> {
     b.scopes.push(table_scope(t, None));
@@ -3413,22 +3405,30 @@ fn writer_exprs(b: &mut Binder, t: &Arc<Table>) -> Result<WriterExprs> {
         Ok(())
     })();
     b.scopes.pop();
-    r?;
+    r.map(|_| (checks, generated))
+}
+
+/// The defaults of `t`'s columns for which `wanted` holds, bound, by
+/// column (`None` for the others and for columns without one). INSERT
+/// wants all of them, and its [`Writer`] takes the same ones as REPLACE
+/// fallbacks; UPDATE needs only the NOT NULL columns'.
+fn bind_defaults(
+    b: &mut Binder,
+    t: &Table,
+    wanted: impl Fn(&catalog::Column) -> bool,
+) -> Result<Vec<Option<BExpr>>> {
     // Defaults see no columns.
     b.scopes.push(Scope::default());
-    let mut fallbacks = Vec::new();
-    let r = (|| {
-        for (i, c) in t.columns.iter().enumerate() {
-            if c.not_null
-                && let Some(d) = &c.default
-            {
-                fallbacks.push((i, b.bind(d)?));
-            }
-        }
-        Ok(())
-    })();
+    let r = t
+        .columns
+        .iter()
+        .map(|c| match &c.default {
+            Some(d) if wanted(c) => b.bind(d).map(Some),
+            _ => Ok(None),
+        })
+        .collect();
     b.scopes.pop();
-    r.map(|_| (checks, generated, fallbacks))
+    r
 }
 
 fn target_table(st: &State, name: &ast::QualifiedName) -> Result<Arc<Table>> {
@@ -3869,7 +3869,7 @@ fn insert(
     let conflict = ins.or.unwrap_or(Conflict::Abort);
     let targets = insert_targets(&table, ins)?;
     let mut b = st.binder();
-    let (checks, generated, fallbacks) = writer_exprs(&mut b, &table)?;
+    let (checks, generated) = writer_exprs(&mut b, &table)?;
     let mut ret = returning(&mut b, &table, &ins.returning)?;
     // ON CONFLICT ... DO UPDATE: bound over [the existing row, excluded].
     let mut upserts = Vec::new();
@@ -3929,15 +3929,9 @@ fn insert(
         b.scopes.pop();
         upserts.push(r?);
     }
-    // Defaults, bound once.
+    // Defaults, bound once: for the rows and as the Writer's fallbacks.
+    let defaults = bind_defaults(&mut b, &table, |_| true)?;
     b.scopes.push(Scope::default());
-    let mut defaults = Vec::new();
-    for c in &table.columns {
-        defaults.push(match &c.default {
-            Some(e) => Some(b.bind(e)?),
-            None => None,
-        });
-    }
     let mut lone = match &ins.source {
         ast::InsertSource::Select(sel) => match lone_values(ins, sel) {
             Some(exprs) => Some(
@@ -4013,7 +4007,7 @@ fn insert(
         indexes: &indexes,
         checks,
         generated,
-        fallbacks,
+        defaults,
         stated: ins.or.is_some(),
     };
     let mut changes = 0u64;
@@ -4032,7 +4026,7 @@ fn insert(
     for src in rows {
         let (vals, rowid) = {
             let mut cx = st.cx(params, interrupt);
-            insert_row(&mut cx, &table, src, &targets, &mut defaults)?
+            insert_row(&mut cx, &table, src, &targets, &mut w.defaults)?
         };
         let mut new_row = Vec::new();
         if triggers {
@@ -4514,7 +4508,8 @@ fn update(
         }
     };
     let mut b = st.binder();
-    let (checks, generated, fallbacks) = writer_exprs(&mut b, &table)?;
+    let (checks, generated) = writer_exprs(&mut b, &table)?;
+    let defaults = bind_defaults(&mut b, &table, |c| c.not_null)?;
     let mut ret = returning(&mut b, &table, &up.returning)?;
     b.scopes.push(table_scope(&table, up.alias.as_deref()));
     let mut sets: Vec<(usize, BExpr)> = Vec::new();
@@ -4550,7 +4545,7 @@ fn update(
         indexes: &indexes,
         checks,
         generated,
-        fallbacks,
+        defaults,
         stated: up.or.is_some(),
     };
     let set_cols: Vec<usize> = sets.iter().map(|(i, _)| *i).collect();
@@ -4705,7 +4700,7 @@ fn delete(
         indexes: &indexes,
         checks: Vec::new(),
         generated: Vec::new(),
-        fallbacks: Vec::new(),
+        defaults: Vec::new(),
         stated: false,
     };
     let n = table.columns.len();

@@ -16,9 +16,11 @@
 //! becomes an engine error: a thrown `code` of "FULL" (or a
 //! `QuotaExceededError`) is [`ErrorKind::Full`], "BUSY" is Busy, "CORRUPT"
 //! is Corrupt (what a read past the end must throw), anything else is Io; the message names the operation, the
-//! file and the page, followed by the JS message.
+//! file and the page, followed by the JS message. A write or truncate
+//! beyond the largest file TurDB addresses never reaches JS: it is the
+//! `TooBig` error every store gives (`check_write_bound`).
 
-use turdb::storage::page::MAX_PAGE_COUNT;
+use turdb::storage::page::{check_truncate_bound, check_write_bound};
 use turdb::storage::{FileKind, PAGE_SIZE, PageNo, PageStore};
 use turdb::{Error, ErrorKind, Result};
 use wasm_bindgen::prelude::*;
@@ -126,15 +128,7 @@ impl PageStore for JsStore {
     fn write_page(&mut self, file: FileKind, page: PageNo, buf: &[u8; PAGE_SIZE]) -> Result<()> {
         // Checked here so that no JS store is asked for a page no database
         // reaches (a JS array or file offset would take it silently).
-        if page >= MAX_PAGE_COUNT {
-            return Err(Error::new(
-                ErrorKind::Full,
-                format!(
-                    "write page {page} of {}: beyond the largest file TurDB addresses ({MAX_PAGE_COUNT} pages)",
-                    self.name(file)
-                ),
-            ));
-        }
+        check_write_bound(self.name(file), page)?;
         self.js
             .write_page(file.index() as u32, page, buf)
             .map_err(|e| self.fail(e, "write", file, Some(page)))
@@ -158,15 +152,8 @@ impl PageStore for JsStore {
     }
 
     fn truncate(&mut self, file: FileKind, pages: u32) -> Result<()> {
-        if pages > MAX_PAGE_COUNT {
-            return Err(Error::new(
-                ErrorKind::Full,
-                format!(
-                    "truncate {} to {pages} pages: beyond the largest file TurDB addresses ({MAX_PAGE_COUNT} pages)",
-                    self.name(file)
-                ),
-            ));
-        }
+        // Checked here for the same reason as in `write_page`.
+        check_truncate_bound(self.name(file), pages)?;
         self.js
             .truncate(file.index() as u32, pages)
             .map_err(|e| self.fail(e, "truncate", file, None))

@@ -27,7 +27,9 @@ use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::ToString;
 
-use super::page::{PAGE_SIZE, PageBuf, PageNo, zeroed_page};
+use super::page::{
+    PAGE_SIZE, PageBuf, PageNo, check_truncate_bound, check_write_bound, zeroed_page,
+};
 use super::{FileKind, PageStore};
 use crate::ErrorKind;
 use crate::env::splitmix64_next;
@@ -220,22 +222,30 @@ pub fn truncate_to_zero_then_reuse(s: &mut dyn PageStore) {
     expect(s, Main, 1, &image(Main, 1, 2), "the new write");
 }
 
-/// Page numbers no database reaches are errors, never an allocation or a
-/// file that brings the process down; the store stays usable.
+/// Page numbers no database reaches are `TooBig` errors naming the
+/// operation, the file and the page (the message of
+/// [`check_write_bound`] and [`check_truncate_bound`], which every store
+/// uses), never an allocation or a file that brings the process down; the
+/// store stays usable.
 pub fn absurd_sizes_are_errors(s: &mut dyn PageStore) {
     for file in [Main, Wal] {
-        assert!(
-            s.write_page(file, PageNo::MAX, &image(file, 1, 1)).is_err(),
-            "writing page {} of {} succeeded",
-            PageNo::MAX,
-            s.name(file)
-        );
-        assert!(
-            s.truncate(file, PageNo::MAX).is_err(),
-            "truncating {} to {} pages succeeded",
-            s.name(file),
-            PageNo::MAX
-        );
+        let name = s.name(file).to_string();
+        match s.write_page(file, PageNo::MAX, &image(file, 1, 1)) {
+            Ok(()) => panic!("writing page {} of {name} succeeded", PageNo::MAX),
+            Err(e) => {
+                assert_eq!(e.kind(), ErrorKind::TooBig, "{e:?}");
+                let want = check_write_bound(&name, PageNo::MAX).unwrap_err();
+                assert_eq!(e.message(), want.message());
+            }
+        }
+        match s.truncate(file, PageNo::MAX) {
+            Ok(()) => panic!("truncating {name} to {} pages succeeded", PageNo::MAX),
+            Err(e) => {
+                assert_eq!(e.kind(), ErrorKind::TooBig, "{e:?}");
+                let want = check_truncate_bound(&name, PageNo::MAX).unwrap_err();
+                assert_eq!(e.message(), want.message());
+            }
+        }
         write(s, file, 0, 3);
         expect(
             s,

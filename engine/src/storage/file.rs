@@ -59,7 +59,10 @@
 //! /tmp/x.turdb: No space left on device (os error 28)`. A full disk or an
 //! exceeded quota (`ENOSPC`, `EDQUOT`, `EFBIG`, or a write that makes no
 //! progress) is [`ErrorKind::Full`], so a user is told "full" rather than
-//! "I/O error"; other failures are [`ErrorKind::Io`]. Nothing here panics.
+//! "I/O error"; other failures are [`ErrorKind::Io`]. A write or truncate
+//! beyond [`MAX_PAGE_COUNT`] pages is refused before touching the file with
+//! the `TooBig` error every store gives ([`check_write_bound`]). Nothing
+//! here panics.
 
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
@@ -67,7 +70,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
 
-use super::page::{MAX_PAGE_COUNT, PAGE_SIZE, PageNo};
+use super::page::{MAX_PAGE_COUNT, PAGE_SIZE, PageNo, check_truncate_bound, check_write_bound};
 use super::{FileKind, PageStore, out_of_range};
 use crate::{Error, ErrorKind, Result, err};
 
@@ -182,13 +185,7 @@ impl PageStore for FileStore {
     }
 
     fn write_page(&mut self, file: FileKind, page: PageNo, buf: &[u8; PAGE_SIZE]) -> Result<()> {
-        if page >= MAX_PAGE_COUNT {
-            return Err(err!(
-                TooBig,
-                "write page {page} of {}: beyond the largest file TurDB addresses ({MAX_PAGE_COUNT} pages)",
-                self.name(file)
-            ));
-        }
+        check_write_bound(self.name(file), page)?;
         let i = file.index();
         let old = self.pages[i];
         if let Err(e) = self.files[i].write_at(buf, offset(page)) {
@@ -213,13 +210,7 @@ impl PageStore for FileStore {
     }
 
     fn truncate(&mut self, file: FileKind, pages: u32) -> Result<()> {
-        if pages > MAX_PAGE_COUNT {
-            return Err(err!(
-                TooBig,
-                "truncate {} to {pages} pages: beyond the largest file TurDB addresses ({MAX_PAGE_COUNT} pages)",
-                self.name(file)
-            ));
-        }
+        check_truncate_bound(self.name(file), pages)?;
         let i = file.index();
         self.files[i].file.set_len(offset(pages)).map_err(|e| {
             io_error(

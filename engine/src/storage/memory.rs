@@ -8,12 +8,14 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::page::{PAGE_SIZE, PageBuf, PageNo};
+use super::page::{PAGE_SIZE, PageBuf, PageNo, check_truncate_bound, check_write_bound};
 use super::{FileKind, PageStore, out_of_range};
 use crate::Result;
 
 /// The most pages a memory store holds per file (2^24: 256 GiB): a write
-/// or truncate beyond is a "full" error, not an allocation that aborts.
+/// or truncate beyond is a "full" error, not an allocation that aborts
+/// (beyond [`super::page::MAX_PAGE_COUNT`] it is `TooBig`, as in every
+/// store).
 pub const MAX_MEMORY_PAGES: u32 = 1 << 24;
 
 /// Pages in memory; see the module documentation.
@@ -70,6 +72,9 @@ impl PageStore for MemoryStore {
     }
 
     fn write_page(&mut self, file: FileKind, page: PageNo, buf: &[u8; PAGE_SIZE]) -> Result<()> {
+        // Beyond what any database addresses is TooBig, as in every store;
+        // only below that is the memory store's own, smaller limit "full".
+        check_write_bound(self.name(file), page)?;
         self.check_size(file, page.saturating_add(1), "write page")?;
         let pages = &mut self.files[file.index()];
         let at = page as usize;
@@ -90,6 +95,7 @@ impl PageStore for MemoryStore {
     }
 
     fn truncate(&mut self, file: FileKind, pages: u32) -> Result<()> {
+        check_truncate_bound(self.name(file), pages)?;
         self.check_size(file, pages, "truncate")?;
         self.files[file.index()].resize_with(pages as usize, || None);
         Ok(())

@@ -90,6 +90,9 @@ impl FileKind {
 /// - `write_page` at `page_count` or beyond extends the file (pages between
 ///   the old end and `page` read as zeros).
 /// - `truncate(n)` makes the file exactly `n` pages long (shrinks or grows).
+/// - A write of a page at or beyond [`page::MAX_PAGE_COUNT`], or a truncate
+///   to more pages, is refused with the `TooBig` error of
+///   [`page::check_write_bound`] / [`page::check_truncate_bound`].
 /// - `sync` makes every write before it durable. Writes not yet synced may be
 ///   lost, and the last one torn, by a crash (the FaultStore simulates
 ///   exactly that).

@@ -48,6 +48,33 @@ pub const MAX_PAGE_COUNT: u32 = u32::MAX - 1;
 /// A page number within one file.
 pub type PageNo = u32;
 
+/// Refuses a write of `page` to the file called `name` if the page lies
+/// beyond [`MAX_PAGE_COUNT`]. Every store checks this before touching its
+/// storage, so a page number no database reaches is the same `TooBig` error
+/// everywhere rather than a huge allocation, a sparse file or whatever the
+/// backing storage makes of it.
+pub fn check_write_bound(name: &str, page: PageNo) -> Result<()> {
+    if page >= MAX_PAGE_COUNT {
+        return Err(crate::err!(
+            TooBig,
+            "write page {page} of {name}: beyond the largest file TurDB addresses ({MAX_PAGE_COUNT} pages)"
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a truncate of the file called `name` to more than
+/// [`MAX_PAGE_COUNT`] pages (see [`check_write_bound`]).
+pub fn check_truncate_bound(name: &str, pages: u32) -> Result<()> {
+    if pages > MAX_PAGE_COUNT {
+        return Err(crate::err!(
+            TooBig,
+            "truncate {name} to {pages} pages: beyond the largest file TurDB addresses ({MAX_PAGE_COUNT} pages)"
+        ));
+    }
+    Ok(())
+}
+
 /// A page-sized heap buffer.
 pub type PageBuf = Box<[u8; PAGE_SIZE]>;
 

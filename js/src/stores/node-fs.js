@@ -2,12 +2,13 @@
 // by page with positioned synchronous I/O, and a lock file `<path>-lock`
 // holding the owner's pid, created exclusively. A lock whose pid is no
 // longer running (a crashed process) is taken over; a live one makes open
-// fail with BUSY, or wait up to `options.timeout` ms.
+// fail with BUSY, or wait up to `options.timeout` ms. Pages, counts and
+// the range check are FilePageStore's (file-pages.js).
 
 import fs from 'node:fs';
 import { storeError } from '../errors.js';
+import { FilePageStore, PAGE } from './file-pages.js';
 
-const PAGE = 16384;
 const open = new Set(); // stores to unlock if the process exits without close()
 
 process.once('exit', () => {
@@ -80,7 +81,7 @@ function lock(path, timeout) {
   }
 }
 
-export class NodeFileStore {
+export class NodeFileStore extends FilePageStore {
   /** Opens (creating if needed) the files of the database at `path`. */
   static open(path, options = {}) {
     const lockPath = lock(path, options.timeout);
@@ -105,47 +106,31 @@ export class NodeFileStore {
   }
 
   constructor(path, fds, lockPath) {
-    this.names = [path, `${path}-wal`];
+    super(path, fds.map((fd) => fs.fstatSync(fd).size));
     this.fds = fds;
     this.lockPath = lockPath;
-    // A torn extension (a crash mid-write) can leave a partial last page;
-    // it was never synced, so it does not count.
-    this.counts = fds.map((fd) => Math.floor(fs.fstatSync(fd).size / PAGE));
     open.add(this);
   }
 
-  fileName(file) {
-    return this.names[file];
-  }
-
-  pageCount(file) {
-    return this.counts[file];
-  }
-
-  readPage(file, page, buf) {
-    const count = this.counts[file];
-    if (page >= count) {
-      throw storeError('CORRUPT', `out of range (the file has ${count} pages)`);
-    }
+  readAt(file, buf, offset) {
     let done = 0;
     try {
       while (done < PAGE) {
-        const n = fs.readSync(this.fds[file], buf, done, PAGE - done, page * PAGE + done);
+        const n = fs.readSync(this.fds[file], buf, done, PAGE - done, offset + done);
         if (n === 0) break;
         done += n;
       }
     } catch (e) {
       throw storeError(codeOf(e), e.message, e);
     }
-    // Past the end of a file extended by truncate: zeros.
-    if (done < PAGE) buf.fill(0, done);
+    return done;
   }
 
-  writePage(file, page, buf) {
+  writeAt(file, buf, offset) {
     let done = 0;
     try {
       while (done < PAGE) {
-        const n = fs.writeSync(this.fds[file], buf, done, PAGE - done, page * PAGE + done);
+        const n = fs.writeSync(this.fds[file], buf, done, PAGE - done, offset + done);
         if (n <= 0) throw storeError('FULL', `wrote ${done} of ${PAGE} bytes (storage full?)`);
         done += n;
       }
@@ -153,16 +138,14 @@ export class NodeFileStore {
       if (e.code === 'FULL') throw e;
       throw storeError(codeOf(e), e.message, e);
     }
-    if (page >= this.counts[file]) this.counts[file] = page + 1;
   }
 
-  truncate(file, pages) {
+  resize(file, bytes) {
     try {
-      fs.ftruncateSync(this.fds[file], pages * PAGE);
+      fs.ftruncateSync(this.fds[file], bytes);
     } catch (e) {
       throw storeError(codeOf(e), e.message, e);
     }
-    this.counts[file] = pages;
   }
 
   sync(file) {

@@ -6,11 +6,12 @@
 // A file has one sync access handle at a time across all tabs, so the
 // caller takes the database's Web Lock first (locks.js). Near the quota
 // `write()` can return fewer bytes than asked without throwing, so every
-// count is checked: short writes and QuotaExceededError are FULL.
+// count is checked: short writes and QuotaExceededError are FULL. Pages,
+// counts and the range check are FilePageStore's (file-pages.js).
 
 import { storeError } from '../errors.js';
+import { FilePageStore, PAGE } from './file-pages.js';
 
-const PAGE = 16384;
 const DIR = 'turdb';
 
 /** Whether this global has OPFS with sync access handles (dedicated Workers). */
@@ -52,7 +53,7 @@ async function handleFor(dir, fileName, retryMs) {
   }
 }
 
-export class OpfsStore {
+export class OpfsStore extends FilePageStore {
   /** Opens (creating if needed) the OPFS files of database `name`. */
   static async open(name, { retryMs = 2000 } = {}) {
     checkName(name);
@@ -88,48 +89,32 @@ export class OpfsStore {
   }
 
   constructor(name, handles) {
-    this.names = [name, `${name}-wal`];
+    super(name, handles.map((h) => h.getSize()));
     this.handles = handles;
-    this.counts = handles.map((h) => Math.floor(h.getSize() / PAGE));
   }
 
-  fileName(file) {
-    return this.names[file];
+  readAt(file, buf, offset) {
+    return this.handles[file].read(buf, { at: offset });
   }
 
-  pageCount(file) {
-    return this.counts[file];
-  }
-
-  readPage(file, page, buf) {
-    const count = this.counts[file];
-    if (page >= count) {
-      throw storeError('CORRUPT', `out of range (the file has ${count} pages)`);
-    }
-    const n = this.handles[file].read(buf, { at: page * PAGE });
-    if (n < PAGE) buf.fill(0, n);
-  }
-
-  writePage(file, page, buf) {
+  writeAt(file, buf, offset) {
     let n;
     try {
-      n = this.handles[file].write(buf, { at: page * PAGE });
+      n = this.handles[file].write(buf, { at: offset });
     } catch (e) {
       throw storeError(e?.name === 'QuotaExceededError' ? 'FULL' : 'IO', `${e?.name ?? 'Error'}: ${e?.message ?? e}`, e);
     }
     if (n !== PAGE) {
       throw storeError('FULL', `storage full: wrote ${n} of ${PAGE} bytes (the origin's storage quota is used up)`);
     }
-    if (page >= this.counts[file]) this.counts[file] = page + 1;
   }
 
-  truncate(file, pages) {
+  resize(file, bytes) {
     try {
-      this.handles[file].truncate(pages * PAGE);
+      this.handles[file].truncate(bytes);
     } catch (e) {
       throw storeError(e?.name === 'QuotaExceededError' ? 'FULL' : 'IO', `${e?.name ?? 'Error'}: ${e?.message ?? e}`, e);
     }
-    this.counts[file] = pages;
   }
 
   sync(file) {
