@@ -54,10 +54,9 @@ const perCommit = (e) => m(e, (x) => x.commitsMs / commits);
 const tx = (e) => m(e, (x) => x.txMs);
 const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
 
-const s = (e) => results[e][0].settings;
-const describe = (e) => `journal_mode=${s(e).journal_mode}, synchronous=${s(e).synchronous}, locking_mode=${s(e).locking_mode}`;
+const describe = (e) => Object.entries(results[e][0].settings).map(([k, v]) => `${k}=${v}`).join(', ');
 console.log(`Chromium ${version}, OPFS, median of ${runs} runs; ${commits} one-row commits, one ${rows}-row transaction`);
-console.log(`sqlite-wal: ${describe('sqlite-wal')}; sqlite-default: ${describe('sqlite-default')}; TurDB: synchronous=${s('turdb').synchronous}`);
+for (const e of engines) console.log(`- ${e}: ${describe(e)}`);
 console.log('');
 console.log('| operation | TurDB | sqlite-wasm WAL | sqlite-wasm default | WAL ÷ TurDB | default ÷ TurDB |');
 console.log('|---|---:|---:|---:|---:|---:|');
@@ -76,12 +75,17 @@ for (const e of engines) {
 
 console.log('');
 console.log('OPFS calls (the counting run, sync access handle methods wrapped):');
-console.log('| engine | phase | write() | KiB written | flush() | ms in write() | ms in flush() | read() | truncate() |');
-console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| engine | phase | ms | write() | KiB written | flush() | ms in write() | ms in flush() | read() | truncate() |');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const e of engines) {
   const c = counted[e];
-  for (const [phase, calls, per] of [[`per commit (of ${commits})`, c.commitsCalls, commits], ['the transaction', c.txCalls, 1]]) {
+  for (const [phase, calls, ms, per] of [
+    [`per commit (of ${commits})`, c.commitsCalls, c.commitsMs, commits],
+    ['the transaction', c.txCalls, c.txMs, 1],
+  ]) {
     const f = (k, d = 1) => (calls[k] / per).toFixed(d);
-    console.log(`| ${e} | ${phase} | ${f('write')} | ${(calls.writeBytes / per / 1024).toFixed(1)} | ${f('flush')} | ${f('writeMs', 2)} | ${f('flushMs', 2)} | ${f('read')} | ${f('truncate')} |`);
+    console.log(
+      `| ${e} | ${phase} | ${(ms / per).toFixed(2)} | ${f('write')} | ${(calls.writeBytes / per / 1024).toFixed(1)} | ${f('flush', 3)} | ${f('writeMs', 2)} | ${f('flushMs', 2)} | ${f('read')} | ${f('truncate', 3)} |`,
+    );
   }
 }

@@ -14,6 +14,7 @@
 const CREATE = 'CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL)';
 const INSERT = 'INSERT INTO t(id, name, score) VALUES (?, ?, ?)';
 const row = (i) => [i, `name ${i}`.padEnd(24, 'x'), i / 7];
+const SYNC = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
 
 async function clearOpfs() {
   const root = await navigator.storage.getDirectory();
@@ -25,12 +26,15 @@ async function clearOpfs() {
 
 async function turdb() {
   const { Database } = await import('/js/dist/browser.js');
+  const settings = {};
   return {
-    // synchronous: 'full' is the default: a commit returns once its WAL
-    // frames are flushed.
-    settings: { synchronous: 'full' },
+    settings,
     async open(name) {
+      // synchronous 'full' is the default: a commit returns once its WAL
+      // frames are flushed.
       const db = await Database.open(name, { storage: 'opfs' });
+      const one = (p) => db.pragma(p, { simple: true });
+      Object.assign(settings, { journal_mode: one('journal_mode'), synchronous: SYNC[one('synchronous')], cache_size: one('cache_size') });
       const ins = () => db.prepare(INSERT);
       return {
         exec: (sql) => db.exec(sql),
@@ -75,8 +79,10 @@ async function sqlite(mode) {
         db.exec('PRAGMA synchronous=FULL');
       }
       settings.journal_mode = one('PRAGMA journal_mode');
-      settings.synchronous = ['OFF', 'NORMAL', 'FULL', 'EXTRA'][one('PRAGMA synchronous')];
+      settings.synchronous = SYNC[one('PRAGMA synchronous')];
       settings.locking_mode = one('PRAGMA locking_mode');
+      settings.cache_size = one('PRAGMA cache_size');
+      settings.page_size = one('PRAGMA page_size');
       const stmts = [];
       const ins = () => {
         const s = db.prepare(INSERT);
