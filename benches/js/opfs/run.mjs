@@ -1,14 +1,18 @@
 // TurDB against sqlite-wasm's opfs-sahpool VFS on OPFS, in headless
 // Chromium (make bench-browser; benches/README.md has the results).
 //
-// One browser and one page on 127.0.0.1 for the whole comparison; each
-// engine's run is a fresh dedicated Worker (worker.js) on emptied OPFS.
-// The engines alternate which goes first from run to run, so neither always
-// gets the cooler or the warmer disk. After the timed runs, one more run per
-// engine counts the OPFS calls (read/write/flush) each phase made.
+// One browser and one page on 127.0.0.1 for the whole comparison, and a
+// fresh dedicated Worker (worker.js) on emptied OPFS for each phase of each
+// run. The commit phase runs all engines in one Worker, taking turns in
+// blocks, because commit latency is mostly flush() latency, which drifts
+// with whatever else uses the disk. A transaction is mostly CPU work, so
+// each engine runs it in a Worker of its own (no shared heap or JIT state),
+// and the engines alternate which goes first from run to run. After the timed runs, one more run counts the
+// OPFS calls (read/write/flush) of each phase.
 //
-//   TURDB_BENCH_RUNS     timed runs per engine (default 3); the table shows medians
-//   TURDB_BENCH_COMMITS  one-row commits per run (default 1000)
+//   TURDB_BENCH_RUNS     timed runs (default 3); the table shows medians
+//   TURDB_BENCH_COMMITS  one-row commits per engine and run (default 1000)
+//   TURDB_BENCH_BLOCK    commits per turn (default 50)
 //   TURDB_BENCH_ROWS     rows of the one transaction (default 100000)
 
 import path from 'node:path';
@@ -18,13 +22,14 @@ import { serve, launch } from '../../../js/e2e/harness.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const runs = Number(process.env.TURDB_BENCH_RUNS ?? 3);
 const commits = Number(process.env.TURDB_BENCH_COMMITS ?? 1000);
+const block = Number(process.env.TURDB_BENCH_BLOCK ?? 50);
 const rows = Number(process.env.TURDB_BENCH_ROWS ?? 100_000);
 const engines = ['turdb', 'sqlite-wal', 'sqlite-default'];
 
 const server = await serve(root);
 const browser = await launch();
 const results = Object.fromEntries(engines.map((e) => [e, []]));
-const counted = {};
+const counted = Object.fromEntries(engines.map((e) => [e, {}]));
 let version;
 try {
   const page = await browser.context.newPage();
@@ -34,15 +39,24 @@ try {
   await page.waitForFunction(() => window.benchReady === true);
   version = browser.context.browser()?.version() ?? (await page.evaluate(() => navigator.userAgent));
   const bench = (task) => page.evaluate((t) => window.bench(t), task);
+  const run = async (count, r) => {
+    const out = Object.fromEntries(engines.map((e) => [e, {}]));
+    const c = await bench({ phase: 'commits', engines, commits, block, count });
+    for (const e of engines) Object.assign(out[e], { commitsMs: c[e].ms, blocks: c[e].blocks, commitsCalls: c[e].calls, settings: c[e].settings });
+    for (const e of r % 2 === 0 ? engines : [...engines].reverse()) {
+      const t = await bench({ phase: 'tx', engine: e, rows, count });
+      Object.assign(out[e], { txMs: t.ms, txCalls: t.calls });
+    }
+    return out;
+  };
   for (let r = 0; r < runs; r++) {
-    const order = r % 2 === 0 ? engines : [...engines].reverse();
-    for (const engine of order) {
-      const res = await bench({ engine, commits, rows });
-      results[engine].push(res);
-      console.error(`run ${r + 1}/${runs} ${engine}: ${(res.commitsMs / commits).toFixed(2)} ms/commit, transaction ${res.txMs.toFixed(0)} ms`);
+    const out = await run(false, r);
+    for (const e of engines) {
+      results[e].push(out[e]);
+      console.error(`run ${r + 1}/${runs} ${e}: ${(out[e].commitsMs / commits).toFixed(2)} ms/commit, transaction ${out[e].txMs.toFixed(0)} ms`);
     }
   }
-  for (const engine of engines) counted[engine] = await bench({ engine, commits, rows, count: true });
+  Object.assign(counted, await run(true, 0));
 } finally {
   await browser.close();
   await server.close();
@@ -72,6 +86,17 @@ console.log('Every run (ms per commit / transaction ms):');
 for (const e of engines) {
   console.log(`- ${e}: ${results[e].map((x) => `${(x.commitsMs / commits).toFixed(2)} / ${x.txMs.toFixed(0)}`).join(', ')}`);
 }
+
+// A WAL grows until its first checkpoint and is written over after it, and
+// a flush that grows a file costs more than one that does not.
+const half = Math.ceil(commits / block / 2);
+const split = (e) => {
+  const per = (bs) => bs.reduce((a, b) => a + b, 0) / Math.min(commits, bs.length * block);
+  return [m(e, (x) => per(x.blocks.slice(0, half))), m(e, (x) => per(x.blocks.slice(half)))];
+};
+console.log('');
+console.log(`ms per commit, medians, in the first ${half * block} commits / the rest:`);
+for (const e of engines) console.log(`- ${e}: ${split(e).map((v) => v.toFixed(2)).join(' / ')}`);
 
 console.log('');
 console.log('OPFS calls (the counting run, sync access handle methods wrapped):');

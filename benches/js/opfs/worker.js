@@ -1,15 +1,18 @@
-// One engine's run of the OPFS benchmark, in a dedicated Worker. The page
-// posts { engine, commits, rows, count } and gets back { ok, value } with
-// the times in ms (and, with `count`, the OPFS calls each phase made).
+// The OPFS benchmark's work, in a dedicated Worker (sync access handles
+// exist only there). The page posts a task and gets back { ok, value }:
 //
-//   commits  `commits` one-row INSERTs, each its own (autocommit) commit,
-//            through one prepared statement
-//   tx       `rows` INSERTs through one prepared statement in one
-//            transaction, BEGIN to durable COMMIT
+//   { phase: 'commits', engines, commits, block }
+//       `commits` one-row INSERTs per engine, each its own (autocommit)
+//       commit through one prepared statement. The engines take turns in
+//       blocks of `block` commits, so a disk that slows down (another job
+//       flushing) slows all of them alike instead of whichever ran then.
+//   { phase: 'tx', engine, rows }
+//       `rows` INSERTs through one prepared statement in one transaction,
+//       BEGIN to durable COMMIT.
 //
-// Each phase gets a database of its own, so the transaction does not start
-// behind the commits' WAL. OPFS is emptied first: every run starts on fresh
-// files.
+// With `count: true` the OPFS calls are counted too. Each phase and engine
+// gets a database of its own, and OPFS is emptied first and last, so every
+// run starts on fresh files.
 
 const CREATE = 'CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL)';
 const INSERT = 'INSERT INTO t(id, name, score) VALUES (?, ?, ?)';
@@ -62,11 +65,15 @@ async function turdb() {
 // locking_mode=EXCLUSIVE, which TurDB's one-owner-per-database model
 // matches. `default` keeps what a new database gets: a rollback journal
 // (journal_mode=DELETE) at the default synchronous level.
+let sqliteLib = null;
 async function sqlite(mode) {
-  const { default: init } = await import('/benches/js/node_modules/@sqlite.org/sqlite-wasm/dist/index.mjs');
-  const sqlite3 = await init();
-  // Two databases plus their journals, with room to spare.
-  const pool = await sqlite3.installOpfsSAHPoolVfs({ clearOnInit: true, initialCapacity: 8 });
+  sqliteLib ??= (async () => {
+    const { default: init } = await import('/benches/js/node_modules/@sqlite.org/sqlite-wasm/dist/index.mjs');
+    const sqlite3 = await init();
+    // Up to three databases and their journals, with room to spare.
+    return sqlite3.installOpfsSAHPoolVfs({ clearOnInit: true, initialCapacity: 10 });
+  })();
+  const pool = await sqliteLib;
   const settings = {};
   return {
     settings,
@@ -110,8 +117,12 @@ async function sqlite(mode) {
         },
       };
     },
-    // Releases the pool's sync access handles, so the next run can empty OPFS.
-    shutdown: () => pool.removeVfs(),
+    // Releases the pool's sync access handles, so OPFS can be emptied.
+    async shutdown() {
+      if (sqliteLib === null) return;
+      sqliteLib = null;
+      await pool.removeVfs();
+    },
   };
 }
 
@@ -147,46 +158,75 @@ function instrument() {
   return c;
 }
 
+const load = (engine) => (engine === 'turdb' ? turdb() : sqlite(engine === 'sqlite-wal' ? 'wal' : 'default'));
 const diff = (a, b) => Object.fromEntries(Object.keys(a).map((k) => [k, b[k] - a[k]]));
+const add = (into, d) => {
+  for (const k of Object.keys(d)) into[k] = (into[k] ?? 0) + d[k];
+};
+const check = (engine, db, n) => {
+  if (db.count() !== n) throw new Error(`${engine}: ${db.count()} rows where ${n} were inserted`);
+};
 
-async function run({ engine, commits, rows, count }) {
+async function commitsPhase({ engines, commits, block, count }) {
   await clearOpfs();
   const counters = count ? instrument() : null;
-  const snap = () => counters && { ...counters };
-  const eng = engine === 'turdb' ? await turdb() : await sqlite(engine === 'sqlite-wal' ? 'wal' : 'default');
-  const out = { engine };
-
-  let db = await eng.open('commits');
-  db.exec(CREATE);
-  const insertOne = db.insertOne();
-  let before = snap();
-  let t = performance.now();
-  for (let i = 1; i <= commits; i++) insertOne(i);
-  out.commitsMs = performance.now() - t;
-  if (counters) out.commitsCalls = diff(before, counters);
-  if (db.count() !== commits) throw new Error(`${engine}: ${db.count()} rows after ${commits} commits`);
-  db.close();
-
-  db = await eng.open('tx');
-  db.exec(CREATE);
-  const insertMany = db.insertMany();
-  before = snap();
-  t = performance.now();
-  insertMany(rows);
-  out.txMs = performance.now() - t;
-  if (counters) out.txCalls = diff(before, counters);
-  if (db.count() !== rows) throw new Error(`${engine}: ${db.count()} rows after the transaction of ${rows}`);
-  db.close();
-
-  out.settings = eng.settings;
-  await eng.shutdown();
+  const runs = [];
+  for (const engine of engines) {
+    const eng = await load(engine);
+    const db = await eng.open(`commits-${engine}`);
+    db.exec(CREATE);
+    runs.push({ engine, eng, db, insert: db.insertOne(), ms: 0, blocks: [], calls: {} });
+  }
+  for (let done = 0, b = 0; done < commits; done += block, b++) {
+    const n = Math.min(block, commits - done);
+    // Rotating who goes first: no engine always runs right after another's
+    // flush.
+    for (let k = 0; k < runs.length; k++) {
+      const r = runs[(b + k) % runs.length];
+      const before = counters && { ...counters };
+      const t = performance.now();
+      for (let i = done + 1; i <= done + n; i++) r.insert(i);
+      const ms = performance.now() - t;
+      r.ms += ms;
+      r.blocks.push(ms);
+      if (counters) add(r.calls, diff(before, counters));
+    }
+  }
+  const out = {};
+  for (const r of runs) {
+    check(r.engine, r.db, commits);
+    r.db.close();
+    out[r.engine] = { ms: r.ms, blocks: r.blocks, calls: counters ? r.calls : undefined, settings: r.eng.settings };
+  }
+  for (const r of runs) await r.eng.shutdown();
   await clearOpfs();
   return out;
 }
 
+async function txPhase({ engine, rows, count }) {
+  await clearOpfs();
+  const counters = count ? instrument() : null;
+  const eng = await load(engine);
+  const db = await eng.open(`tx-${engine}`);
+  db.exec(CREATE);
+  const insertMany = db.insertMany();
+  const before = counters && { ...counters };
+  const t = performance.now();
+  insertMany(rows);
+  const ms = performance.now() - t;
+  const calls = counters ? diff(before, counters) : undefined;
+  check(engine, db, rows);
+  db.close();
+  await eng.shutdown();
+  await clearOpfs();
+  return { ms, calls, settings: eng.settings };
+}
+
+const phases = { commits: commitsPhase, tx: txPhase };
+
 self.onmessage = async (e) => {
   try {
-    self.postMessage({ ok: true, value: await run(e.data) });
+    self.postMessage({ ok: true, value: await phases[e.data.phase](e.data) });
   } catch (err) {
     self.postMessage({ ok: false, error: `${err?.name ?? 'Error'}: ${err?.message ?? err}${err?.code ? ` (${err.code})` : ''}` });
   }
