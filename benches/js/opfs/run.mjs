@@ -25,10 +25,12 @@ const commits = Number(process.env.TURDB_BENCH_COMMITS ?? 1000);
 const block = Number(process.env.TURDB_BENCH_BLOCK ?? 50);
 const rows = Number(process.env.TURDB_BENCH_ROWS ?? 100_000);
 const engines = ['turdb', 'sqlite-wal', 'sqlite-default'];
+// Raw 16 KiB write + flush() pairs, taking turns with the engines' commits.
+const floors = ['flush-append', 'flush-overwrite'];
 
 const server = await serve(root);
 const browser = await launch();
-const results = Object.fromEntries(engines.map((e) => [e, []]));
+const results = Object.fromEntries([...engines, ...floors].map((e) => [e, []]));
 const counted = Object.fromEntries(engines.map((e) => [e, {}]));
 let version;
 try {
@@ -41,8 +43,9 @@ try {
   const bench = (task) => page.evaluate((t) => window.bench(t), task);
   const run = async (count, r) => {
     const out = Object.fromEntries(engines.map((e) => [e, {}]));
-    const c = await bench({ phase: 'commits', engines, commits, block, count });
+    const c = await bench({ phase: 'commits', engines: [...engines, ...floors], commits, block, count });
     for (const e of engines) Object.assign(out[e], { commitsMs: c[e].ms, blocks: c[e].blocks, commitsCalls: c[e].calls, settings: c[e].settings });
+    for (const f of floors) out[f] = c[f];
     for (const e of r % 2 === 0 ? engines : [...engines].reverse()) {
       const t = await bench({ phase: 'tx', engine: e, rows, count });
       Object.assign(out[e], { txMs: t.ms, txCalls: t.calls });
@@ -51,6 +54,7 @@ try {
   };
   for (let r = 0; r < runs; r++) {
     const out = await run(false, r);
+    for (const f of floors) results[f].push(out[f]);
     for (const e of engines) {
       results[e].push(out[e]);
       console.error(`run ${r + 1}/${runs} ${e}: ${(out[e].commitsMs / commits).toFixed(2)} ms/commit, transaction ${out[e].txMs.toFixed(0)} ms`);
@@ -80,6 +84,14 @@ const line = (name, f, unit) => {
 };
 line('one-row commit', perCommit, 'ms');
 line(`${rows}-row transaction`, tx, 'ms');
+
+const floor = (f) => m(f, (x) => x.ms / commits);
+console.log('');
+console.log(
+  `Floor, in the same turns: one 16 KiB write + flush() ${floor('flush-append').toFixed(2)} ms appended, ` +
+    `${floor('flush-overwrite').toFixed(2)} ms over the same page; ` +
+    `TurDB commit ÷ appended floor ${ratio(perCommit('turdb'), floor('flush-append'))}, sqlite-wasm WAL ${ratio(perCommit('sqlite-wal'), floor('flush-append'))}`,
+);
 
 console.log('');
 console.log('Every run (ms per commit / transaction ms):');

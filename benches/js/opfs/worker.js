@@ -158,7 +158,41 @@ function instrument() {
   return c;
 }
 
-const load = (engine) => (engine === 'turdb' ? turdb() : sqlite(engine === 'sqlite-wal' ? 'wal' : 'default'));
+// The floor under a commit, in the commit phase's turns: one 16 KiB write
+// and one flush() on a sync access handle of its own, appended (the file
+// grows, as a WAL does before its first checkpoint) or over the same page
+// (as a WAL written over after a checkpoint).
+async function floor(append) {
+  return {
+    settings: { write: '16 KiB', at: append ? 'the end' : 'offset 0' },
+    async open(name) {
+      const dir = await navigator.storage.getDirectory();
+      const h = await (await dir.getFileHandle(name, { create: true })).createSyncAccessHandle();
+      const page = new Uint8Array(16384).fill(0x5a);
+      let n = 0;
+      return {
+        exec() {},
+        count: () => n,
+        insertOne: () => (i) => {
+          h.write(page, { at: append ? (i - 1) * page.length : 0 });
+          h.flush();
+          n++;
+        },
+        close: () => h.close(),
+      };
+    },
+    async shutdown() {},
+  };
+}
+
+const ENGINES = {
+  turdb: () => turdb(),
+  'sqlite-wal': () => sqlite('wal'),
+  'sqlite-default': () => sqlite('default'),
+  'flush-append': () => floor(true),
+  'flush-overwrite': () => floor(false),
+};
+const load = (engine) => ENGINES[engine]();
 const diff = (a, b) => Object.fromEntries(Object.keys(a).map((k) => [k, b[k] - a[k]]));
 const add = (into, d) => {
   for (const k of Object.keys(d)) into[k] = (into[k] ?? 0) + d[k];
