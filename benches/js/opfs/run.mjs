@@ -26,7 +26,7 @@ const block = Number(process.env.TURDB_BENCH_BLOCK ?? 50);
 const rows = Number(process.env.TURDB_BENCH_ROWS ?? 100_000);
 const engines = ['turdb', 'sqlite-wal', 'sqlite-default'];
 // Raw 16 KiB write + flush() pairs, taking turns with the engines' commits.
-const floors = ['flush-append', 'flush-overwrite'];
+const floors = ['flush-append', 'flush-overwrite', 'flush-reserved'];
 
 const server = await serve(root);
 const browser = await launch();
@@ -89,7 +89,8 @@ const floor = (f) => m(f, (x) => x.ms / commits);
 console.log('');
 console.log(
   `Floor, in the same turns: one 16 KiB write + flush() ${floor('flush-append').toFixed(2)} ms appended, ` +
-    `${floor('flush-overwrite').toFixed(2)} ms over the same page; ` +
+    `${floor('flush-overwrite').toFixed(2)} ms over the same page, ` +
+    `${floor('flush-reserved').toFixed(2)} ms appended into room reserved with truncate(); ` +
     `TurDB commit ÷ appended floor ${ratio(perCommit('turdb'), floor('flush-append'))}, sqlite-wasm WAL ${ratio(perCommit('sqlite-wal'), floor('flush-append'))}`,
 );
 

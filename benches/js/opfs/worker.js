@@ -159,22 +159,28 @@ function instrument() {
 }
 
 // The floor under a commit, in the commit phase's turns: one 16 KiB write
-// and one flush() on a sync access handle of its own, appended (the file
-// grows, as a WAL does before its first checkpoint) or over the same page
-// (as a WAL written over after a checkpoint).
-async function floor(append) {
+// and one flush() on a sync access handle of its own, `at`:
+//   'end'       appended, so the file grows (a WAL before its first checkpoint)
+//   'start'     over the same page (a WAL written over after a checkpoint)
+//   'reserved'  appended into room made beforehand with truncate(), so
+//               the write does not grow the file
+async function floor(at) {
   return {
-    settings: { write: '16 KiB', at: append ? 'the end' : 'offset 0' },
+    settings: { write: '16 KiB', at },
     async open(name) {
       const dir = await navigator.storage.getDirectory();
       const h = await (await dir.getFileHandle(name, { create: true })).createSyncAccessHandle();
       const page = new Uint8Array(16384).fill(0x5a);
+      if (at === 'reserved') {
+        h.truncate(64 << 20);
+        h.flush();
+      }
       let n = 0;
       return {
         exec() {},
         count: () => n,
         insertOne: () => (i) => {
-          h.write(page, { at: append ? (i - 1) * page.length : 0 });
+          h.write(page, { at: at === 'start' ? 0 : (i - 1) * page.length });
           h.flush();
           n++;
         },
@@ -189,8 +195,9 @@ const ENGINES = {
   turdb: () => turdb(),
   'sqlite-wal': () => sqlite('wal'),
   'sqlite-default': () => sqlite('default'),
-  'flush-append': () => floor(true),
-  'flush-overwrite': () => floor(false),
+  'flush-append': () => floor('end'),
+  'flush-overwrite': () => floor('start'),
+  'flush-reserved': () => floor('reserved'),
 };
 const load = (engine) => ENGINES[engine]();
 const diff = (a, b) => Object.fromEntries(Object.keys(a).map((k) => [k, b[k] - a[k]]));
