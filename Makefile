@@ -10,7 +10,7 @@ CARGO ?= cargo
 WASM_TARGET := wasm32-unknown-unknown
 
 .PHONY: demo test setup setup-rust setup-wasm setup-browser setup-js fmt-check clippy clippy-wasm unit wasm-check \
-	js js-test wasm-test e2e bench bench-quick bench-js clean
+	js js-test wasm-test e2e bench bench-quick bench-js bench-browser clean
 
 demo: setup-rust
 	$(CARGO) run --release -p turdb-examples --example demo
@@ -86,6 +86,13 @@ bench: setup-rust
 bench-js: js
 	@scripts/setup-js.sh benches/js
 	node benches/js/run.mjs
+
+# TurDB against sqlite-wasm's opfs-sahpool VFS on OPFS in headless Chromium
+# (one-row commits, one 100k-row transaction), each engine in a dedicated
+# Worker; see benches/README.md.
+bench-browser: js setup-browser
+	@scripts/setup-js.sh benches/js
+	node benches/js/opfs/run.mjs
 
 clean:
 	$(CARGO) clean
