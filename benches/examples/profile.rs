@@ -10,6 +10,33 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
+    if op == "commit" {
+        // Autocommit one-row INSERTs on a file in synchronous NORMAL, as
+        // `benches/commit.rs` does.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = turdb::Database::open_with_options(
+            dir.path().join("t.turdb"),
+            turdb::OpenOptions {
+                synchronous: turdb::storage::Synchronous::Normal,
+                ..turdb::OpenOptions::default()
+            },
+        )
+        .expect("open");
+        db.execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
+            .expect("create");
+        let mut ins = db.prepare("INSERT INTO t(v) VALUES (?)").expect("prepare");
+        let start = Instant::now();
+        for _ in 0..n {
+            ins.execute(turdb::params!["x".repeat(100)])
+                .expect("insert");
+        }
+        eprintln!(
+            "commit {n}: {:?} ({:?} each)",
+            start.elapsed(),
+            start.elapsed() / n as u32
+        );
+        return;
+    }
     let data = SqlData::new(n);
     let mut t = TurdbSql::open();
     let start = Instant::now();

@@ -297,6 +297,32 @@ pub fn read_past_end_is_an_error(s: &mut dyn PageStore) {
     expect(s, Main, 2, &image(Main, 2, 1), "intact after failed reads");
 }
 
+/// A prefix write sets the first bytes of a page inside the file; the
+/// rest keeps the old bytes or takes the buffer's (either is allowed). Past
+/// the end it extends the file like `write_page`.
+pub fn prefix_write_sets_the_prefix(s: &mut dyn PageStore) {
+    const LEN: usize = 180;
+    for file in [Main, Wal] {
+        write(s, file, 0, 1);
+        let new = image(file, 0, 2);
+        s.write_page_prefix(file, 0, &new, LEN).unwrap();
+        let got = read(s, file, 0);
+        assert_eq!(got[..LEN], new[..LEN], "prefix of {}", s.name(file));
+        let old = image(file, 0, 1);
+        assert!(
+            got[LEN..] == old[LEN..] || got[LEN..] == new[LEN..],
+            "the tail of page 0 of {} is neither the old nor the new bytes",
+            s.name(file)
+        );
+        assert_eq!(count(s, file), 1);
+        s.write_page_prefix(file, 2, &image(file, 2, 1), LEN)
+            .unwrap();
+        assert_eq!(count(s, file), 3, "a prefix write past the end extends");
+        expect(s, file, 1, &zeroed_page(), "zeros");
+        expect(s, file, 2, &image(file, 2, 1), "written whole past the end");
+    }
+}
+
 pub fn overwrite_replaces(s: &mut dyn PageStore) {
     for v in 1..=5 {
         write(s, Main, 2, v);
@@ -498,6 +524,7 @@ macro_rules! conformance_suite {
             read_past_end_is_an_error,
             absurd_sizes_are_errors,
             overwrite_replaces,
+            prefix_write_sets_the_prefix,
             sync_succeeds,
             many_pages_keep_their_contents,
             page_view_matches_read,
@@ -558,6 +585,7 @@ pub const TESTS: &[(&str, StoreTest)] = &[
     ("read_past_end_is_an_error", read_past_end_is_an_error),
     ("absurd_sizes_are_errors", absurd_sizes_are_errors),
     ("overwrite_replaces", overwrite_replaces),
+    ("prefix_write_sets_the_prefix", prefix_write_sets_the_prefix),
     ("sync_succeeds", sync_succeeds),
     (
         "many_pages_keep_their_contents",

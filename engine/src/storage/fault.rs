@@ -343,6 +343,26 @@ impl<S: PageStore> PageStore for FaultStore<S> {
         Ok(())
     }
 
+    /// As a file does: the bytes past `len` keep what the page held, so a
+    /// test sees the stale tails a real WAL has. It is one store call (one
+    /// tick, one write that may tear or be lost).
+    fn write_page_prefix(
+        &mut self,
+        file: FileKind,
+        page: PageNo,
+        buf: &[u8; PAGE_SIZE],
+        len: usize,
+    ) -> Result<()> {
+        if page >= self.inner.page_count(file)? {
+            return self.write_page(file, page, buf);
+        }
+        let mut merged = zeroed_page();
+        self.inner.read_page(file, page, &mut merged)?;
+        let len = len.min(PAGE_SIZE);
+        merged[..len].copy_from_slice(&buf[..len]);
+        self.write_page(file, page, &merged)
+    }
+
     fn page_count(&self, file: FileKind) -> Result<u32> {
         self.tick(format_args!("page count of {}", self.inner.name(file)))?;
         self.inner.page_count(file)
@@ -502,6 +522,17 @@ impl<S: PageStore> PageStore for SharedFaultStore<S> {
     fn write_page(&mut self, file: FileKind, page: PageNo, buf: &[u8; PAGE_SIZE]) -> Result<()> {
         let op = format_args!("write page {page} of {}", self.names[file.index()]);
         self.with(op, |s| s.write_page(file, page, buf))
+    }
+
+    fn write_page_prefix(
+        &mut self,
+        file: FileKind,
+        page: PageNo,
+        buf: &[u8; PAGE_SIZE],
+        len: usize,
+    ) -> Result<()> {
+        let op = format_args!("write page {page} of {}", self.names[file.index()]);
+        self.with(op, |s| s.write_page_prefix(file, page, buf, len))
     }
 
     fn page_count(&self, file: FileKind) -> Result<u32> {

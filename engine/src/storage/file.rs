@@ -205,6 +205,23 @@ impl PageStore for FileStore {
         Ok(())
     }
 
+    fn write_page_prefix(
+        &mut self,
+        file: FileKind,
+        page: PageNo,
+        buf: &[u8; PAGE_SIZE],
+        len: usize,
+    ) -> Result<()> {
+        let i = file.index();
+        // Past the end the file must grow by a whole page.
+        if page >= self.pages[i] || len >= PAGE_SIZE {
+            return self.write_page(file, page, buf);
+        }
+        self.files[i]
+            .write_at(&buf[..len], offset(page))
+            .map_err(|e| io_error(e, format_args!("write page {page} of {}", self.name(file))))
+    }
+
     fn page_count(&self, file: FileKind) -> Result<u32> {
         Ok(self.pages(file))
     }

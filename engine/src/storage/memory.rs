@@ -90,6 +90,23 @@ impl PageStore for MemoryStore {
         Ok(())
     }
 
+    fn write_page_prefix(
+        &mut self,
+        file: FileKind,
+        page: PageNo,
+        buf: &[u8; PAGE_SIZE],
+        len: usize,
+    ) -> Result<()> {
+        match self.files[file.index()].get_mut(page as usize) {
+            Some(Some(p)) => {
+                let len = len.min(PAGE_SIZE);
+                p[..len].copy_from_slice(&buf[..len]);
+                Ok(())
+            }
+            _ => self.write_page(file, page, buf),
+        }
+    }
+
     fn page_count(&self, file: FileKind) -> Result<u32> {
         Ok(self.files[file.index()].len() as u32)
     }

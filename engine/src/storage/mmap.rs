@@ -197,6 +197,20 @@ impl PageStore for MmapStore {
         Ok(())
     }
 
+    fn write_page_prefix(
+        &mut self,
+        file: FileKind,
+        page: PageNo,
+        buf: &[u8; PAGE_SIZE],
+        len: usize,
+    ) -> Result<()> {
+        if page >= self.files.pages(file) {
+            return self.write_page(file, page, buf);
+        }
+        // Within the file: the length and so the mapping do not change.
+        self.files.write_page_prefix(file, page, buf, len)
+    }
+
     fn page_count(&self, file: FileKind) -> Result<u32> {
         Ok(self.files.pages(file))
     }

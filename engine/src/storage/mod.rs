@@ -89,6 +89,10 @@ impl FileKind {
 ///   panic.
 /// - `write_page` at `page_count` or beyond extends the file (pages between
 ///   the old end and `page` read as zeros).
+/// - `write_page_prefix(page, buf, len)` of a page below `page_count` sets
+///   its first `len` bytes to `buf`'s; the rest of the page keeps what it
+///   held, or takes `buf`'s bytes (a store may write the whole page, and
+///   the default does). At or beyond `page_count` it is `write_page`.
 /// - `truncate(n)` makes the file exactly `n` pages long (shrinks or grows).
 /// - A write of a page at or beyond [`page::MAX_PAGE_COUNT`], or a truncate
 ///   to more pages, is refused with the `TooBig` error of
@@ -110,6 +114,21 @@ pub trait PageStore: Send + Sync {
 
     /// Writes `buf` as page `page` of `file`, extending the file if needed.
     fn write_page(&mut self, file: FileKind, page: PageNo, buf: &[u8; PAGE_SIZE]) -> Result<()>;
+
+    /// Writes the first `len` bytes of `buf` over page `page` of `file`,
+    /// for a page whose tail no reader looks at: a one-page commit then
+    /// writes 16 KiB and a few hundred bytes, not 32 KiB (the WAL's segment
+    /// pages, `wal::segment_len`). The default writes the whole page.
+    fn write_page_prefix(
+        &mut self,
+        file: FileKind,
+        page: PageNo,
+        buf: &[u8; PAGE_SIZE],
+        len: usize,
+    ) -> Result<()> {
+        let _ = len;
+        self.write_page(file, page, buf)
+    }
 
     /// Number of pages in `file`.
     fn page_count(&self, file: FileKind) -> Result<u32>;
@@ -140,6 +159,15 @@ impl<S: PageStore + ?Sized> PageStore for alloc::boxed::Box<S> {
     }
     fn write_page(&mut self, file: FileKind, page: PageNo, buf: &[u8; PAGE_SIZE]) -> Result<()> {
         (**self).write_page(file, page, buf)
+    }
+    fn write_page_prefix(
+        &mut self,
+        file: FileKind,
+        page: PageNo,
+        buf: &[u8; PAGE_SIZE],
+        len: usize,
+    ) -> Result<()> {
+        (**self).write_page_prefix(file, page, buf, len)
     }
     fn page_count(&self, file: FileKind) -> Result<u32> {
         (**self).page_count(file)

@@ -100,6 +100,7 @@ use super::page::{
 };
 use super::wal::{
     self, RecoveryReport, SEGMENT_CAPACITY, Synchronous, WalState, encode_header, encode_segment,
+    segment_len,
 };
 use super::{FileKind, PageStore};
 use crate::env::Env;
@@ -928,7 +929,9 @@ impl Pager {
             placed.push((*no, pos));
         }
         let chain = encode_segment(scratch, txn.seq, txn.salt, txn.chain, &entries, commit);
-        store.write_page(FileKind::Wal, at, scratch)?;
+        // The images went first, so the segment page lies inside the file
+        // and only its described part needs writing.
+        store.write_page_prefix(FileKind::Wal, at, scratch, segment_len(entries.len()))?;
         self.stats.writes += 1;
         txn.chain = chain;
         txn.seq += 1;

@@ -50,6 +50,9 @@
 //!             image (whose fold is the page's checksum)
 //! ```
 //!
+//! Only bytes `0..168 + 12n` of a segment page are written
+//! ([`segment_len`]); the rest keeps stale bytes that nothing reads.
+//!
 //! A transaction writes one or more segments: the ones its dirty pages
 //! spilled to while it ran (no commit flag), then the final one (commit flag,
 //! file header). The images of all its segments form the commit; where a page
@@ -194,6 +197,13 @@ fn segment_chain(buf: &[u8; PAGE_SIZE], prev: u64) -> u64 {
     let n = (get_u32(buf, SG_COUNT) as usize).min(SEGMENT_CAPACITY);
     let first = xxh3_64_with_seed(&buf[..SG_CHAIN], prev);
     xxh3_64_with_seed(&buf[SG_FLAGS..SG_ENTRIES + SG_ENTRY * n], first)
+}
+
+/// The bytes of a segment page of `n` images that readers look at: the
+/// rest is not covered by the chain, so the page may be written up to here
+/// only ([`PageStore::write_page_prefix`]) and keep stale bytes after.
+pub fn segment_len(n: usize) -> usize {
+    SG_ENTRIES + SG_ENTRY * n.min(SEGMENT_CAPACITY)
 }
 
 /// Fills in a segment page. `entries` are (page number, image hash);
