@@ -1789,7 +1789,11 @@ fn run_write(
             drop_schema(st, name, *if_exists, *cascade)?;
             Ok(Outcome { rows: None })
         }
-        other => Err(err!(Internal, "unexpected statement {other:?}")),
+        _ => Err(err!(
+            Internal,
+            "unexpected statement: {}",
+            text.chars().take(80).collect::<String>()
+        )),
     }
 }
 

@@ -46,6 +46,9 @@ export interface PageStore {
   pageCount(file: 0 | 1): number;
   readPage(file: 0 | 1, page: number, buf: Uint8Array): void;
   writePage(file: 0 | 1, page: number, buf: Uint8Array): void;
+  /** Optional: `buf` (shorter than a page) over the start of a page inside
+   * the file, the rest kept; false past the end (the whole page follows). */
+  writePagePrefix?(file: 0 | 1, page: number, buf: Uint8Array): boolean;
   truncate(file: 0 | 1, pages: number): void;
   sync(file: 0 | 1): void;
   close?(): void;

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Database, TurDBError, MemoryPageStore, open } from '../dist/node.js';
+import { Database, TurDBError, MemoryPageStore, NodeFileStore, open } from '../dist/node.js';
 
 function tmp() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'turdb-node-'));
@@ -286,6 +286,36 @@ test('export and import round-trip, into memory and into a file', () => {
     const file = new Database(t.file);
     assert.equal(file.prepare('SELECT b FROM t WHERE a = 1').pluck().get(), 'one');
     file.close();
+  } finally {
+    t.done();
+  }
+});
+
+test('a one-row commit writes one page and a segment prefix to the WAL, and reopens', () => {
+  const t = tmp();
+  try {
+    const store = NodeFileStore.open(t.file);
+    const writes = [];
+    const writeAt = store.writeAt.bind(store);
+    store.writeAt = (file, buf, offset) => {
+      if (file === 1) writes.push(buf.length);
+      return writeAt(file, buf, offset);
+    };
+    const db = Database.openStore(store);
+    db.exec('CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)');
+    const ins = db.prepare('INSERT INTO t(v) VALUES (?)');
+    writes.length = 0;
+    for (let i = 0; i < 50; i++) ins.run(`row ${i}`);
+    const small = writes.filter((n) => n < 16384);
+    // Each commit: its one changed page whole, its segment page in part.
+    assert.equal(small.length, 50, `WAL writes: ${writes.join(', ')}`);
+    assert.ok(small.every((n) => n === 180), `segment writes of ${small.join(', ')} bytes`);
+    assert.equal(writes.length - small.length, 50);
+    db.close();
+    const again = new Database(t.file);
+    assert.equal(again.prepare('SELECT count(*) FROM t').pluck().get(), 50);
+    assert.equal(again.pragma('integrity_check', { simple: true }), 'ok');
+    again.close();
   } finally {
     t.done();
   }

@@ -10,6 +10,13 @@
 //! truncate(file, pages)             sync(file)
 //! ```
 //!
+//! A store may also have `writePagePrefix(file, page, buf) -> boolean`,
+//! which writes `buf` (shorter than a page) over the start of a page inside
+//! the file, leaving the rest of the page as it was, and returns false when
+//! the page is past the end (the engine then writes the whole page). The
+//! WAL's segment pages go through it: a one-page commit then writes 16 KiB
+//! and 180 bytes instead of 32 KiB (`PageStore::write_page_prefix`).
+//!
 //! `file` is 0 for the main file and 1 for the WAL. `buf` is a view of this
 //! module's memory, so a store reads and writes pages without a copy (OPFS
 //! `read(view, {at})`, `fs.readSync(fd, view, ...)`). A method that throws
@@ -47,6 +54,13 @@ extern "C" {
         page: u32,
         buf: &[u8],
     ) -> core::result::Result<(), JsValue>;
+    #[wasm_bindgen(method, catch, js_name = writePagePrefix)]
+    fn write_page_prefix(
+        this: &JsPageStore,
+        file: u32,
+        page: u32,
+        buf: &[u8],
+    ) -> core::result::Result<bool, JsValue>;
     #[wasm_bindgen(method, catch, js_name = pageCount)]
     fn page_count(this: &JsPageStore, file: u32) -> core::result::Result<f64, JsValue>;
     #[wasm_bindgen(method, catch)]
@@ -60,6 +74,8 @@ extern "C" {
 pub struct JsStore {
     js: JsPageStore,
     names: [String; 2],
+    /// Whether the JS object has `writePagePrefix`.
+    prefix: bool,
 }
 
 // wasm32-unknown-unknown without the `atomics` feature has exactly one
@@ -80,7 +96,9 @@ impl JsStore {
                 .map_err(|e| js_error(e, "open the store: fileName", f, None, "the store"))
         };
         let names = [name(FileKind::Main)?, name(FileKind::Wal)?];
-        Ok(JsStore { js, names })
+        let prefix = js_sys::Reflect::get(&js, &JsValue::from_str("writePagePrefix"))
+            .is_ok_and(|f| f.is_function());
+        Ok(JsStore { js, names, prefix })
     }
 
     fn fail(&self, e: JsValue, op: &str, file: FileKind, page: Option<PageNo>) -> Error {
@@ -132,6 +150,28 @@ impl PageStore for JsStore {
         self.js
             .write_page(file.index() as u32, page, buf)
             .map_err(|e| self.fail(e, "write", file, Some(page)))
+    }
+
+    fn write_page_prefix(
+        &mut self,
+        file: FileKind,
+        page: PageNo,
+        buf: &[u8; PAGE_SIZE],
+        len: usize,
+    ) -> Result<()> {
+        if !self.prefix || len >= PAGE_SIZE {
+            return self.write_page(file, page, buf);
+        }
+        check_write_bound(self.name(file), page)?;
+        let done = self
+            .js
+            .write_page_prefix(file.index() as u32, page, &buf[..len])
+            .map_err(|e| self.fail(e, "write", file, Some(page)))?;
+        if done {
+            Ok(())
+        } else {
+            self.write_page(file, page, buf)
+        }
     }
 
     fn page_count(&self, file: FileKind) -> Result<u32> {

@@ -744,7 +744,7 @@ impl SubPlan {
 // ------------------------------------------------------------ operators
 
 /// A pull-based operator; see the module documentation.
-pub(crate) trait Op: core::fmt::Debug + Send {
+pub(crate) trait Op: Send {
     /// Starts or restarts the operator.
     fn rewind(&mut self, cx: &mut Cx) -> Result<()>;
     /// The next row, or None when done.
@@ -792,6 +792,17 @@ pub(crate) trait Op: core::fmt::Debug + Send {
     /// appends to its rows.
     fn agg_count(&self) -> Option<usize> {
         None
+    }
+}
+
+/// Not a supertrait of [`Op`]: a supertrait puts every operator's derived
+/// `Debug` into its vtable, and so into the wasm module, although nothing
+/// prints an operator but EXPLAIN (which has its own text).
+impl core::fmt::Debug for dyn Op {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut lines = Vec::new();
+        self.explain(0, &mut lines);
+        f.write_str(lines.first().map_or("operator", String::as_str))
     }
 }
 

@@ -11,7 +11,8 @@
 // is zeros. A subclass supplies the byte I/O, throwing a storeError:
 //
 //   readAt(file, buf, offset) -> bytes read (fewer at the end of the file)
-//   writeAt(file, buf, offset)   all of buf, or throw
+//   writeAt(file, buf, offset)   all of buf (a page, or less for
+//                                writePagePrefix), or throw
 //   resize(file, bytes)          sync(file)
 
 import { storeError } from '../errors.js';
@@ -45,6 +46,14 @@ export class FilePageStore {
   writePage(file, page, buf) {
     this.writeAt(file, buf, page * PAGE);
     if (page >= this.counts[file]) this.counts[file] = page + 1;
+  }
+
+  /** The start of a page inside the file (the engine's WAL segment pages);
+   * false past the end, where the engine writes the whole page instead. */
+  writePagePrefix(file, page, buf) {
+    if (page >= this.counts[file]) return false;
+    this.writeAt(file, buf, page * PAGE);
+    return true;
   }
 
   truncate(file, pages) {

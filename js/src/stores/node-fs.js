@@ -127,11 +127,13 @@ export class NodeFileStore extends FilePageStore {
   }
 
   writeAt(file, buf, offset) {
+    // A whole page, or a segment page's prefix (writePagePrefix).
+    const len = buf.length;
     let done = 0;
     try {
-      while (done < PAGE) {
-        const n = fs.writeSync(this.fds[file], buf, done, PAGE - done, offset + done);
-        if (n <= 0) throw storeError('FULL', `wrote ${done} of ${PAGE} bytes (storage full?)`);
+      while (done < len) {
+        const n = fs.writeSync(this.fds[file], buf, done, len - done, offset + done);
+        if (n <= 0) throw storeError('FULL', `wrote ${done} of ${len} bytes (storage full?)`);
         done += n;
       }
     } catch (e) {

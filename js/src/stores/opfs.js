@@ -10,7 +10,7 @@
 // counts and the range check are FilePageStore's (file-pages.js).
 
 import { storeError } from '../errors.js';
-import { FilePageStore, PAGE } from './file-pages.js';
+import { FilePageStore } from './file-pages.js';
 
 const DIR = 'turdb';
 
@@ -104,8 +104,8 @@ export class OpfsStore extends FilePageStore {
     } catch (e) {
       throw storeError(e?.name === 'QuotaExceededError' ? 'FULL' : 'IO', `${e?.name ?? 'Error'}: ${e?.message ?? e}`, e);
     }
-    if (n !== PAGE) {
-      throw storeError('FULL', `storage full: wrote ${n} of ${PAGE} bytes (the origin's storage quota is used up)`);
+    if (n !== buf.length) {
+      throw storeError('FULL', `storage full: wrote ${n} of ${buf.length} bytes (the origin's storage quota is used up)`);
     }
   }
 

@@ -315,7 +315,7 @@ fn modify(
         }
         _ => {
             // ±NNN unit
-            let (num, unit) = lm.split_once(char::is_whitespace)?;
+            let (num, unit) = lm.split_once(|c: char| c.is_ascii_whitespace())?;
             let unit = unit.trim().trim_end_matches('s');
             let n: f64 = num.parse().ok()?;
             match unit {

@@ -145,12 +145,20 @@ pub fn format(fmt: &str, args: &[Value]) -> Result<String> {
                     }
                     'e' | 'E' => {
                         let s = exp_fmt(mag, p);
-                        if conv == 'E' { s.to_uppercase() } else { s }
+                        if conv == 'E' {
+                            s.to_ascii_uppercase()
+                        } else {
+                            s
+                        }
                     }
                     _ => {
                         let p = if p == 0 { 1 } else { p };
                         let s = g_fmt(mag, p, alt);
-                        if conv == 'G' { s.to_uppercase() } else { s }
+                        if conv == 'G' {
+                            s.to_ascii_uppercase()
+                        } else {
+                            s
+                        }
                     }
                 };
                 if !x.is_finite() {
