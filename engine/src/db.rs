@@ -1937,6 +1937,46 @@ fn pager_of(st: &mut State, store: Store) -> &mut Pager {
     }
 }
 
+/// Visits every entry of `tree` in key order, `batch` entries at a time,
+/// so that a statement over a whole table holds one batch in memory, not
+/// the table. `read` turns each entry (key, value) into an item while a
+/// range is open; `write` then takes the batch's items with the range
+/// closed, free to change the pager. The next batch starts after the last
+/// key read, on a fresh range: one kept open across the writes would have
+/// to find its place again after every one.
+fn in_batches<C, T>(
+    cx: &mut C,
+    pager: impl for<'a> Fn(&'a mut C) -> &'a mut Pager,
+    tree: BTree,
+    batch: usize,
+    mut read: impl FnMut(&mut C, &[u8], &[u8]) -> Result<T>,
+    mut write: impl FnMut(&mut C, Vec<T>) -> Result<()>,
+) -> Result<()> {
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        let lower = match &after {
+            Some(k) => Bound::Excluded(k.as_slice()),
+            None => Bound::Unbounded,
+        };
+        let mut range = tree.range(lower, Bound::Unbounded, false);
+        let mut items = Vec::with_capacity(batch);
+        let mut last = None;
+        while items.len() < batch && range.advance(pager(cx))? {
+            let key = range.key().to_vec();
+            let value = range.value(pager(cx))?;
+            items.push(read(cx, &key, value)?);
+            last = Some(key);
+        }
+        drop(range);
+        let full = items.len() == batch;
+        write(cx, items)?;
+        match last {
+            Some(k) if full => after = Some(k),
+            _ => return Ok(()),
+        }
+    }
+}
+
 // ------------------------------------------------------------ catalog I/O
 
 fn catalog_tree(pager: &mut Pager) -> Result<BTree> {
@@ -2379,12 +2419,9 @@ fn create_index(
     }
     let tree = BTree::create(pager_of(st, store))?;
     let ix = Arc::new(index_def(&table, ci, tree.root(), text)?);
-    // Fill it from the table's rows, a batch at a time (the table may be
-    // far larger than memory). Each batch is read with a fresh range after
-    // the last rowid: a range kept open across the index inserts would
-    // have to find its place again after every one.
+    // Fill it from the table's rows, a batch at a time: the table may be
+    // far larger than memory.
     {
-        const BATCH: usize = 1024;
         let mut cx = st.cx(&[], interrupt);
         let w = Writer {
             table: &table,
@@ -2395,40 +2432,25 @@ fn create_index(
             stated: false,
         };
         let width = table.columns.len() + 1;
-        let mut batch: Vec<(i64, Vec<Value>)> = Vec::with_capacity(BATCH);
-        let mut after: Option<i64> = None;
-        loop {
-            let lower = after.map(rowid_key);
-            let lower = match &lower {
-                Some(k) => Bound::Excluded(k.as_slice()),
-                None => Bound::Unbounded,
-            };
-            let mut range = BTree::open(table.root).range(lower, Bound::Unbounded, false);
-            let mut n = 0;
-            while n < BATCH && range.advance(cx.pager(store))? {
+        in_batches(
+            &mut cx,
+            |cx| cx.pager(store),
+            BTree::open(table.root),
+            1024,
+            |cx, key, v| {
                 cx.tick()?;
-                let rowid = rowid_from_key(range.key(), &table.name)?;
-                let v = range.value(cx.pager(store))?;
-                if batch.len() == n {
-                    batch.push((0, vec![Value::Null; width]));
+                let rowid = rowid_from_key(key, &table.name)?;
+                let mut row = vec![Value::Null; width];
+                decode_row(&table, rowid, v, &mut row)?;
+                Ok((rowid, row))
+            },
+            |cx, rows| {
+                for (rowid, row) in rows {
+                    w.index_insert(cx, &ix, &row, rowid, Conflict::Abort)?;
                 }
-                let slot = &mut batch[n];
-                slot.0 = rowid;
-                decode_row(&table, rowid, v, &mut slot.1)?;
-                n += 1;
-            }
-            drop(range);
-            if n == 0 {
-                break;
-            }
-            after = Some(batch[n - 1].0);
-            for (rowid, row) in &batch[..n] {
-                w.index_insert(&mut cx, &ix, row, *rowid, Conflict::Abort)?;
-            }
-            if n < BATCH {
-                break;
-            }
-        }
+                Ok(())
+            },
+        )?;
     }
     catalog_put(
         st,
@@ -2652,36 +2674,28 @@ fn alter_table(st: &mut State, at: &ast::AlterTable, text: &str) -> Result<()> {
             columns.remove(ci);
             // Rewrite every row without the column, a batch at a time: the
             // table may be far larger than memory.
-            const BATCH: usize = 256;
             let tree = BTree::open(table.root);
-            let mut after: Option<Vec<u8>> = None;
-            loop {
-                let lower = match &after {
-                    Some(k) => Bound::Excluded(k.as_slice()),
-                    None => Bound::Unbounded,
-                };
-                let mut range = tree.range(lower, Bound::Unbounded, false);
-                let mut batch = Vec::with_capacity(BATCH);
-                while batch.len() < BATCH && range.advance(pager_of(st, store))? {
-                    let k = range.key().to_vec();
-                    let v = range.value(pager_of(st, store))?.to_vec();
-                    batch.push((k, v));
-                }
-                drop(range);
-                let Some((last, _)) = batch.last() else { break };
-                after = Some(last.clone());
-                for (k, v) in batch {
-                    let rec = Record::parse(&v)?;
-                    let mut vals = rec.to_values()?;
-                    if ci < vals.len() {
-                        vals.remove(ci);
+            in_batches(
+                st,
+                |st| pager_of(st, store),
+                tree,
+                256,
+                |_, k, v| Ok((k.to_vec(), v.to_vec())),
+                |st, batch| {
+                    for (k, v) in batch {
+                        let rec = Record::parse(&v)?;
+                        let mut vals = rec.to_values()?;
+                        if ci < vals.len() {
+                            vals.remove(ci);
+                        }
+                        let refs: Vec<ValueRef<'_>> = vals.iter().map(Value::as_ref).collect();
+                        let mut out = Vec::new();
+                        encode_record(&mut out, &refs);
+                        tree.insert(pager_of(st, store), &k, &out)?;
                     }
-                    let refs: Vec<ValueRef<'_>> = vals.iter().map(Value::as_ref).collect();
-                    let mut out = Vec::new();
-                    encode_record(&mut out, &refs);
-                    tree.insert(pager_of(st, store), &k, &out)?;
-                }
-            }
+                    Ok(())
+                },
+            )?;
         }
         ast::AlterAction::RenameTo(new) => {
             if schema_of(st, store).contains(new) {

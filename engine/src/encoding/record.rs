@@ -215,35 +215,23 @@ impl<'a> Record<'a> {
             // Let the full check say what is wrong.
             return Record::parse(bytes).map(|r| r.len);
         }
-        // The loop of `Slots::next_slot`, flattened: this runs for every
-        // row a scan reads, and one-byte serial types are the rule.
-        let header = &bytes[..header_len];
-        let (mut at, mut end, mut i) = (types_at, header_len, 0usize);
-        while at < header_len {
-            let (t, used) = match header[at] {
-                b if b < 0x80 => (u64::from(b), 1),
-                _ => get_varint(&header[at..])
-                    .map_err(|e| e.context(alloc::format!("record column {i}: serial type")))?,
-            };
-            at += used;
-            let Some(size) = body_size(t) else {
-                return Err(err!(Corrupt, "record column {i}: unknown serial type {t}"));
-            };
-            let Some(next) = (end as u64)
-                .checked_add(size)
-                .filter(|&e| e <= total as u64)
-                .map(|e| e as usize)
-            else {
-                return Err(err!(
-                    Corrupt,
-                    "record column {i}: {size}-byte body at byte {end} runs past the end of the {total}-byte record"
-                ));
-            };
-            if i < out.len() && Some(i) != skip && want.get(i).is_none_or(|&w| w) {
-                out[i].set_ref(decode_body(t, &bytes[end..next], i)?);
+        let mut slots = Slots {
+            bytes,
+            header_len,
+            type_at: types_at,
+            body_at: header_len,
+            index: 0,
+        };
+        let mut end = header_len;
+        while let Some((t, body)) = slots.next_slot()? {
+            let i = slots.index - 1;
+            end = body.end;
+            if let Some(slot) = out.get_mut(i)
+                && Some(i) != skip
+                && want.get(i).is_none_or(|&w| w)
+            {
+                slot.set_ref(decode_body(t, &bytes[body], i)?);
             }
-            end = next;
-            i += 1;
         }
         if end != total {
             return Err(err!(
@@ -251,7 +239,7 @@ impl<'a> Record<'a> {
                 "record bodies end at byte {end}, but the record has {total} bytes"
             ));
         }
-        Ok(i)
+        Ok(slots.index)
     }
 
     /// The number of columns the record holds.
@@ -338,15 +326,21 @@ struct Slots<'a> {
 }
 
 impl Slots<'_> {
-    #[inline]
+    // Always inlined: called once per column of every row a scan reads; as
+    // a call (plain `#[inline]` left it one) scans ran 20-35% slower.
+    #[inline(always)]
     fn next_slot(&mut self) -> Result<Option<(u64, core::ops::Range<usize>)>> {
         if self.type_at >= self.header_len {
             return Ok(None);
         }
         let i = self.index;
-        let header = self.bytes.get(self.type_at..self.header_len).unwrap_or(&[]);
-        let (t, used) = get_varint(header)
-            .map_err(|e| e.context(alloc::format!("record column {i}: serial type")))?;
+        // Every row a scan reads comes through here, and one-byte serial
+        // types are the rule: read those without slicing the header.
+        let (t, used) = match self.bytes.get(self.type_at) {
+            Some(&b) if b < 0x80 => (u64::from(b), 1),
+            _ => get_varint(self.bytes.get(self.type_at..self.header_len).unwrap_or(&[]))
+                .map_err(|e| e.context(alloc::format!("record column {i}: serial type")))?,
+        };
         let Some(size) = body_size(t) else {
             return Err(err!(Corrupt, "record column {i}: unknown serial type {t}"));
         };

@@ -288,19 +288,17 @@ pub fn to_f64(v: &Value) -> f64 {
 
 /// A value as a condition: NULL is unknown, else non-zero is true.
 pub fn to_bool(v: &Value) -> Option<bool> {
-    // Every WHERE term of every row comes here with an INTEGER or NULL:
-    // answer those without converting (to_numeric copies the value).
+    // Every WHERE term of every row comes here, nearly always with an
+    // INTEGER or NULL: only text and blobs need converting (and copying).
     match v {
-        Value::Null => return None,
-        Value::Integer(i) => return Some(*i != 0),
-        Value::Real(f) => return Some(*f != 0.0),
-        _ => {}
-    }
-    match to_numeric(v) {
         Value::Null => None,
-        Value::Integer(i) => Some(i != 0),
-        Value::Real(f) => Some(f != 0.0),
-        _ => Some(false),
+        Value::Integer(i) => Some(*i != 0),
+        Value::Real(f) => Some(*f != 0.0),
+        Value::Text(_) | Value::Blob(_) => match to_numeric(v) {
+            Value::Integer(i) => Some(i != 0),
+            Value::Real(f) => Some(f != 0.0),
+            _ => Some(false),
+        },
     }
 }
 
