@@ -1289,10 +1289,24 @@ impl Pager {
             self.change_seq += 1;
             return Ok(());
         }
+        // A stale page's last WAL image is about to become committed, so
+        // the page's current version is written after it: its spilled
+        // image, or its committed one. A page that ends the transaction as
+        // a free leaf needs neither (free leaves hold no data, and one that
+        // a transaction grew the file for and gave back was never written
+        // anywhere, so it has no committed image to copy).
+        let mut free_leaves: Option<HashSet<PageNo>> = None;
         for (no, spilled) in stale {
             match spilled {
                 Some(pos) => pages.push((no, self.load_from(no, Some(pos))?)),
-                None if no < begin_count => pages.push((no, self.load_from(no, None)?)),
+                None if no < begin_count => {
+                    if free_leaves.is_none() {
+                        free_leaves = Some(self.free_leaves()?);
+                    }
+                    if !free_leaves.as_ref().is_some_and(|f| f.contains(&no)) {
+                        pages.push((no, self.load_from(no, None)?));
+                    }
+                }
                 // Allocated by this transaction and given up again: its
                 // content does not matter.
                 None => {}
@@ -1530,6 +1544,40 @@ impl Pager {
         Ok(problems)
     }
 
+    /// The free list's leaf pages as the open transaction sees them,
+    /// without touching the cache (commit calls this with its page images
+    /// already taken, so nothing may be evicted or spilled).
+    fn free_leaves(&mut self) -> Result<HashSet<PageNo>> {
+        let mut leaves = HashSet::new();
+        let mut trunk = self.header.free_head;
+        let mut trunks = 0u32;
+        while trunk != 0 {
+            trunks += 1;
+            if trunks > self.header.page_count {
+                return Err(err!(
+                    Corrupt,
+                    "free list of {}: cycle among trunk pages",
+                    self.file_name()
+                ));
+            }
+            let page = match self.cache.get(trunk) {
+                Some(f) => f.data.clone(),
+                None => self.load(trunk)?,
+            };
+            if page.page_type() != Some(PageType::FreeTrunk) {
+                return Err(err!(
+                    Corrupt,
+                    "free list of {}: page {trunk} is not a trunk",
+                    self.file_name()
+                ));
+            }
+            let n = (page.count() as usize).min(TRUNK_CAPACITY);
+            leaves.extend((0..n).map(|i| get_u32(&page[..], PAGE_HEADER_SIZE + 4 * i)));
+            trunk = page.link();
+        }
+        Ok(leaves)
+    }
+
     /// The page numbers on the free list, in list order (for checks).
     pub fn free_pages(&mut self) -> Result<Vec<PageNo>> {
         let mut out = Vec::new();
@@ -1707,6 +1755,48 @@ mod tests {
             11,
             "the free list served every allocation"
         );
+        assert_eq!(p.check_pages().unwrap(), Vec::<String>::new());
+    }
+
+    /// A page the file grew for and that went back to the free list in the
+    /// same transaction was never written anywhere. When a later
+    /// transaction takes it, spills it and rolls back to before taking it,
+    /// commit must not try to copy its (nonexistent) committed image over
+    /// the spilled one. Found by the B+tree model test.
+    #[test]
+    fn a_never_written_free_leaf_survives_spill_and_rollback_to() {
+        let mut p = pager(4);
+        p.begin().unwrap();
+        let a = new_page_with(&mut p, 1);
+        let b = new_page_with(&mut p, 2);
+        p.commit().unwrap();
+        p.begin().unwrap();
+        p.free(a).unwrap(); // the trunk
+        p.free(b).unwrap(); // a leaf of it
+        p.commit().unwrap();
+        p.begin().unwrap();
+        assert_eq!(p.allocate(PageType::Leaf).unwrap(), b);
+        assert_eq!(p.allocate(PageType::Leaf).unwrap(), a);
+        let grown = p.allocate(PageType::Leaf).unwrap();
+        p.free(b).unwrap(); // the trunk again
+        p.free(grown).unwrap(); // a leaf with no image anywhere
+        p.commit().unwrap();
+        p.begin().unwrap();
+        p.savepoint().unwrap();
+        assert_eq!(p.allocate(PageType::Leaf).unwrap(), grown);
+        stamp(&mut p, grown, 7);
+        // Enough dirty pages to spill `grown` to the WAL.
+        for i in 0..8 {
+            new_page_with(&mut p, i);
+        }
+        assert!(p.stats().cache_len <= 4);
+        p.rollback_to(1).unwrap();
+        p.commit().unwrap();
+        assert_eq!(p.free_pages().unwrap(), alloc::vec![b, grown]);
+        assert_eq!(p.check_pages().unwrap(), Vec::<String>::new());
+        let store = p.into_store().unwrap();
+        let mut p = Pager::open(store, PagerOptions::default(), &TestEnv::new(1)).unwrap();
+        assert_eq!(p.free_pages().unwrap(), alloc::vec![b, grown]);
         assert_eq!(p.check_pages().unwrap(), Vec::<String>::new());
     }
 
