@@ -121,6 +121,13 @@ pub struct OpenOptions {
     /// How long opening a file that another process holds waits for it, in
     /// milliseconds (0: fail at once with "database is locked").
     pub busy_timeout_ms: u64,
+    /// Open the main database for reading only (as SQLite's
+    /// `SQLITE_OPEN_READONLY`): the file must exist, nothing is written to
+    /// it or its WAL (not even a checkpoint at close), and a statement that
+    /// would change it fails with `ReadOnly` ("attempt to write a readonly
+    /// database"). TEMP tables still work. Files are locked shared, so
+    /// read-only openers coexist with each other but not with a writer.
+    pub read_only: bool,
 }
 
 impl Default for OpenOptions {
@@ -129,6 +136,7 @@ impl Default for OpenOptions {
             cache_pages: 256,
             synchronous: Synchronous::Full,
             busy_timeout_ms: 0,
+            read_only: false,
         }
     }
 }
@@ -213,8 +221,11 @@ impl Database {
         path: impl AsRef<std::path::Path>,
         options: OpenOptions,
     ) -> Result<Database> {
-        let store =
-            crate::storage::FileStore::open_waiting(path.as_ref(), options.busy_timeout_ms)?;
+        let store = crate::storage::FileStore::open_waiting(
+            path.as_ref(),
+            options.busy_timeout_ms,
+            options.read_only,
+        )?;
         Database::open_with(Box::new(store), Arc::new(crate::env::StdEnv), options)
     }
 
@@ -238,7 +249,11 @@ impl Database {
             synchronous: options.synchronous,
             ..PagerOptions::default()
         };
-        let mut main = Pager::open(store, popts.clone(), &*env)?;
+        let main_opts = PagerOptions {
+            read_only: options.read_only,
+            ..popts.clone()
+        };
+        let mut main = Pager::open(store, main_opts, &*env)?;
         let temp = Pager::open(Box::new(MemoryStore::new()), popts, &*env)?;
         let schema = Arc::new(load_schema(&mut main, Store::Main)?);
         let mut seeds = (main.snapshot(2)?, temp.snapshot(2)?);

@@ -149,6 +149,7 @@ export class Database {
   #store; // a JS page store, or null for memory
   #safe;
   #name;
+  #readonly;
 
   /**
    * `new Database()` or `new Database(':memory:')`: a database in memory.
@@ -162,12 +163,19 @@ export class Database {
       this.#store = path.store ?? null;
       this.#name = path.name;
       this.#safe = !!path.options?.safeIntegers;
+      this.#readonly = !!path.options?.readonly;
       return;
     }
     const opts = engineOptions(options);
     this.#safe = !!options.safeIntegers;
+    this.#readonly = !!options.readonly;
     this.#name = path === '' ? ':memory:' : String(path);
     if (this.#name === ':memory:') {
+      if (this.#readonly) {
+        // As better-sqlite3: a new, empty database that can never change is
+        // a mistake (Database.import(bytes, { readonly: true }) is not).
+        throw new TurDBError('MISUSE', 'new Database(":memory:"): in-memory databases cannot be readonly');
+      }
       this.#engine = guard(() => engine().Engine.openMemory(...opts));
       this.#store = null;
       return;
@@ -180,8 +188,7 @@ export class Database {
     }
     const store = platform.openPath(this.#name, options);
     try {
-      if (options.readonly) throw new TurDBError('UNSUPPORTED', 'options.readonly: read-only databases are not supported yet');
-      this.#engine = guard(() => engine().Engine.openStore(store, ...opts));
+      this.#engine = guard(() => engine().Engine.openStore(store, ...opts, this.#readonly));
     } catch (e) {
       store.close();
       throw e;
@@ -214,7 +221,7 @@ export class Database {
     const opts = engineOptions(options);
     let e;
     try {
-      e = guard(() => engine().Engine.openStore(store, ...opts));
+      e = guard(() => engine().Engine.openStore(store, ...opts, !!options.readonly));
     } catch (err) {
       store.close?.();
       throw err;
@@ -226,7 +233,7 @@ export class Database {
   static import(bytes, options = {}) {
     const opts = engineOptions(options);
     const image = toBytes(bytes, 'Database.import');
-    const e = guard(() => engine().Engine.importMemory(image, ...opts));
+    const e = guard(() => engine().Engine.importMemory(image, ...opts, !!options.readonly));
     return new Database({ engine: e, store: null, name: ':memory:', options });
   }
 
@@ -241,6 +248,10 @@ export class Database {
   }
   get open() {
     return !!this.#engine && guard(() => this.#engine.isOpen());
+  }
+  /** Whether the database was opened with `{ readonly: true }`. */
+  get readonly() {
+    return this.#readonly;
   }
   get memory() {
     return this.#store === null;

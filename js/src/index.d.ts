@@ -25,6 +25,10 @@ export interface Options {
   safeIntegers?: boolean;
   /** Node.js: how long to wait (ms) for another process's lock file (default 0: fail with BUSY). */
   timeout?: number;
+  /** Open for reading only: nothing is written; a change fails with READONLY. Not for ':memory:'. */
+  readonly?: boolean;
+  /** Node.js: a missing file is a NOT_FOUND error instead of a new database. */
+  fileMustExist?: boolean;
 }
 
 export interface OpenOptions extends Options {
@@ -78,6 +82,8 @@ export class Database {
   readonly name: string;
   readonly open: boolean;
   readonly memory: boolean;
+  /** Whether the database was opened with `{ readonly: true }`. */
+  readonly readonly: boolean;
   readonly storage: 'memory' | 'node' | 'opfs' | 'indexeddb' | 'custom';
   readonly inTransaction: boolean;
   exec(sql: string): this;

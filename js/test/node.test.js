@@ -197,6 +197,39 @@ test('a file database persists across close and reopen', () => {
   }
 });
 
+test('readonly and fileMustExist, as better-sqlite3', () => {
+  const t = tmp();
+  try {
+    code(() => new Database(t.file, { readonly: true }), 'NOT_FOUND', /app\.turdb.*does not exist/);
+    code(() => new Database(t.file, { fileMustExist: true }), 'NOT_FOUND');
+    assert.ok(!fs.existsSync(t.file), 'nothing was created');
+    code(() => new Database(':memory:', { readonly: true }), 'MISUSE', /cannot be readonly/);
+
+    let db = new Database(t.file);
+    db.exec("CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT); INSERT INTO t(b) VALUES ('x'), ('y')");
+    assert.equal(db.readonly, false);
+    db.close();
+    const before = fs.readFileSync(t.file);
+    db = new Database(t.file, { readonly: true, fileMustExist: true });
+    assert.equal(db.readonly, true);
+    assert.deepEqual(db.prepare('SELECT b FROM t ORDER BY a').pluck().all(), ['x', 'y']);
+    code(() => db.prepare("INSERT INTO t(b) VALUES ('z')").run(), 'READONLY', /attempt to write a readonly database/);
+    code(() => db.exec('CREATE TABLE u(x)'), 'READONLY');
+    db.exec('CREATE TEMP TABLE s(x); INSERT INTO s SELECT b FROM t');
+    assert.equal(db.prepare('SELECT count(*) FROM s').pluck().get(), 2);
+    db.close();
+    assert.ok(fs.readFileSync(t.file).equals(before), 'the main file is unchanged');
+    assert.equal(fs.statSync(`${t.file}-wal`).size, 0, 'nothing reached the WAL');
+
+    const image = new Database(t.file).export();
+    const ro = Database.import(image, { readonly: true });
+    assert.equal(ro.prepare('SELECT count(*) FROM t').pluck().get(), 2);
+    code(() => ro.exec('DELETE FROM t'), 'READONLY');
+  } finally {
+    t.done();
+  }
+});
+
 test('a process that dies mid-transaction reopens at the last commit', async () => {
   const t = tmp();
   try {

@@ -131,6 +131,7 @@ fn options(cache: usize) -> PagerOptions {
         cache_pages: cache,
         synchronous: turdb::storage::Synchronous::Normal,
         autocheckpoint: 48,
+        read_only: false,
     }
 }
 

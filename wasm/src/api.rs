@@ -110,7 +110,7 @@ impl Inner {
     }
 }
 
-fn options(cache_pages: u32, synchronous: u8) -> OpenOptions {
+fn options(cache_pages: u32, synchronous: u8, read_only: bool) -> OpenOptions {
     OpenOptions {
         cache_pages: (cache_pages as usize).max(8),
         synchronous: match synchronous {
@@ -119,13 +119,23 @@ fn options(cache_pages: u32, synchronous: u8) -> OpenOptions {
             _ => Synchronous::Full,
         },
         busy_timeout_ms: 0,
+        read_only,
     }
 }
 
-fn open(store: Box<dyn PageStore>, cache_pages: u32, synchronous: u8) -> Result<Engine, JsValue> {
+fn open(
+    store: Box<dyn PageStore>,
+    cache_pages: u32,
+    synchronous: u8,
+    read_only: bool,
+) -> Result<Engine, JsValue> {
     crate::install_panic_hook();
-    let db = Database::open_with(store, crate::host_env(), options(cache_pages, synchronous))
-        .map_err(to_js)?;
+    let db = Database::open_with(
+        store,
+        crate::host_env(),
+        options(cache_pages, synchronous, read_only),
+    )
+    .map_err(to_js)?;
     Ok(Engine {
         inner: Inner::new(db),
     })
@@ -146,6 +156,7 @@ impl Engine {
             Box::new(MemoryStore::named(":memory:")),
             cache_pages,
             synchronous,
+            false,
         )
     }
 
@@ -155,10 +166,11 @@ impl Engine {
         store: JsPageStore,
         cache_pages: u32,
         synchronous: u8,
+        read_only: bool,
     ) -> Result<Engine, JsValue> {
         crate::install_panic_hook();
         let store = JsStore::new(store).map_err(to_js)?;
-        open(Box::new(store), cache_pages, synchronous)
+        open(Box::new(store), cache_pages, synchronous, read_only)
     }
 
     /// A new in-memory database holding an exported image.
@@ -167,11 +179,12 @@ impl Engine {
         image: &[u8],
         cache_pages: u32,
         synchronous: u8,
+        read_only: bool,
     ) -> Result<Engine, JsValue> {
         crate::install_panic_hook();
         let mut store = MemoryStore::named(":memory:");
         turdb::write_image(&mut store, image).map_err(to_js)?;
-        open(Box::new(store), cache_pages, synchronous)
+        open(Box::new(store), cache_pages, synchronous, read_only)
     }
 
     /// Writes an exported image into a JS store as its main file (with an

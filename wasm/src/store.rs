@@ -22,7 +22,8 @@
 //! `read(view, {at})`, `fs.readSync(fd, view, ...)`). A method that throws
 //! becomes an engine error: a thrown `code` of "FULL" (or a
 //! `QuotaExceededError`) is [`ErrorKind::Full`], "BUSY" is Busy, "CORRUPT"
-//! is Corrupt (what a read past the end must throw), anything else is Io; the message names the operation, the
+//! is Corrupt (what a read past the end must throw), "READONLY" is ReadOnly,
+//! anything else is Io; the message names the operation, the
 //! file and the page, followed by the JS message. A write or truncate
 //! beyond the largest file TurDB addresses never reaches JS: it is the
 //! `TooBig` error every store gives (`check_write_bound`).
@@ -118,6 +119,7 @@ fn js_error(e: JsValue, op: &str, file: FileKind, page: Option<PageNo>, name: &s
         (Some("FULL"), _) | (_, Some("QuotaExceededError")) => ErrorKind::Full,
         (Some("BUSY"), _) => ErrorKind::Busy,
         (Some("CORRUPT"), _) => ErrorKind::Corrupt,
+        (Some("READONLY"), _) => ErrorKind::ReadOnly,
         _ => ErrorKind::Io,
     };
     let msg = get("message")

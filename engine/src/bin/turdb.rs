@@ -474,11 +474,23 @@ fn main() {
         busy_timeout_ms = ms;
         args.drain(i..i + 2);
     }
+    // `-readonly` (as sqlite3's): open the file for reading only.
+    let read_only = match args
+        .iter()
+        .position(|a| a == "-readonly" || a == "--readonly")
+    {
+        Some(i) => {
+            args.remove(i);
+            true
+        }
+        None => false,
+    };
     let db = match args.first() {
         Some(path) if path != ":memory:" => Database::open_with_options(
             path,
             turdb::OpenOptions {
                 busy_timeout_ms,
+                read_only,
                 ..turdb::OpenOptions::default()
             },
         ),

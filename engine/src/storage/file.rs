@@ -6,7 +6,9 @@
 //! created if missing, by [`FileStore::open`] before the engine runs — the
 //! engine itself never creates or removes a file (see the storage module).
 //! Hosts that open files themselves (a sandbox, a file descriptor handed over
-//! by a parent) use [`FileStore::from_files`].
+//! by a parent) use [`FileStore::from_files`]. [`FileStore::open_read_only`]
+//! creates, writes and truncates nothing (a torn WAL tail is left in place
+//! and not counted) and takes the lock shared instead of exclusively.
 //!
 //! # Format
 //!
@@ -81,6 +83,8 @@ pub struct FileStore {
     names: [String; 2],
     /// Length of each file in pages (see "The length is tracked").
     pages: [u32; 2],
+    /// Opened by [`FileStore::open_read_only`]: every write is refused.
+    read_only: bool,
 }
 
 impl FileStore {
@@ -94,7 +98,7 @@ impl FileStore {
         let path = path.as_ref();
         let wal_path = wal_path(path);
         let (main, main_created) = open_or_create(path)?;
-        lock_exclusively(&main, path)?;
+        lock(&main, path, false)?;
         let (wal, wal_created) = open_or_create(&wal_path)?;
         if main_created || wal_created {
             sync_parent_dir(path)?;
@@ -107,12 +111,67 @@ impl FileStore {
         )
     }
 
-    /// [`FileStore::open`], retrying for up to `timeout_ms` milliseconds
-    /// while another process holds the database.
-    pub fn open_waiting(path: impl AsRef<Path>, timeout_ms: u64) -> Result<FileStore> {
+    /// Opens the database at `path` for reading only. Nothing is created,
+    /// written or truncated: the main file must exist, a missing WAL reads
+    /// as an empty one, a torn page at the end of the WAL is left alone
+    /// (recovery ignores it). The main file is locked shared, so any number
+    /// of read-only openers may share it, but not with a writer (which
+    /// locks it exclusively): either side then gets "database is locked".
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<FileStore> {
+        let path = path.as_ref();
+        let wal_path = wal_path(path);
+        let main = File::open(path).map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound {
+                err!(
+                    NotFound,
+                    "open {} read-only: unable to open database file: {e}",
+                    path.display()
+                )
+            } else {
+                io_error(e, format_args!("open {} read-only", path.display()))
+            }
+        })?;
+        lock(&main, path, true)?;
+        let (wal, wal_pages) = match File::open(&wal_path) {
+            Ok(f) => {
+                let n = whole_pages(&f, &wal_path.display().to_string(), FileKind::Wal, false)?;
+                (f, n)
+            }
+            // No WAL: a handle that is never read stands in for it (its
+            // length is zero pages, so every read is refused first).
+            Err(e) if e.kind() == io::ErrorKind::NotFound => (
+                main.try_clone()
+                    .map_err(|e| io_error(e, format_args!("open {}", path.display())))?,
+                0,
+            ),
+            Err(e) => return Err(io_error(e, format_args!("open {}", wal_path.display()))),
+        };
+        let names = [path.display().to_string(), wal_path.display().to_string()];
+        let main_pages = whole_pages(&main, &names[0], FileKind::Main, false)?;
+        Ok(FileStore {
+            files: [Handle::new(main), Handle::new(wal)],
+            names,
+            pages: [main_pages, wal_pages],
+            read_only: true,
+        })
+    }
+
+    /// [`FileStore::open`] (or with `read_only`, [`FileStore::open_read_only`]),
+    /// retrying for up to `timeout_ms` milliseconds while another process
+    /// holds the database.
+    pub fn open_waiting(
+        path: impl AsRef<Path>,
+        timeout_ms: u64,
+        read_only: bool,
+    ) -> Result<FileStore> {
         let start = std::time::Instant::now();
         loop {
-            match FileStore::open(path.as_ref()) {
+            let opened = if read_only {
+                FileStore::open_read_only(path.as_ref())
+            } else {
+                FileStore::open(path.as_ref())
+            };
+            match opened {
                 Err(e)
                     if e.kind() == ErrorKind::Busy
                         && (start.elapsed().as_millis() as u64) < timeout_ms =>
@@ -134,12 +193,13 @@ impl FileStore {
         wal_name: impl Into<String>,
     ) -> Result<FileStore> {
         let names = [main_name.into(), wal_name.into()];
-        let main_pages = whole_pages(&main, &names[0], FileKind::Main)?;
-        let wal_pages = whole_pages(&wal, &names[1], FileKind::Wal)?;
+        let main_pages = whole_pages(&main, &names[0], FileKind::Main, true)?;
+        let wal_pages = whole_pages(&wal, &names[1], FileKind::Wal, true)?;
         Ok(FileStore {
             files: [Handle::new(main), Handle::new(wal)],
             names,
             pages: [main_pages, wal_pages],
+            read_only: false,
         })
     }
 
@@ -156,6 +216,17 @@ impl FileStore {
     /// The tracked length of `file` in pages.
     pub(crate) fn pages(&self, file: FileKind) -> u32 {
         self.pages[file.index()]
+    }
+
+    fn check_writable(&self, op: &str, file: FileKind) -> Result<()> {
+        if self.read_only {
+            return Err(err!(
+                ReadOnly,
+                "{op} {}: the file is open read-only",
+                self.name(file)
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -185,6 +256,7 @@ impl PageStore for FileStore {
     }
 
     fn write_page(&mut self, file: FileKind, page: PageNo, buf: &[u8; PAGE_SIZE]) -> Result<()> {
+        self.check_writable("write", file)?;
         check_write_bound(self.name(file), page)?;
         let i = file.index();
         let old = self.pages[i];
@@ -212,6 +284,7 @@ impl PageStore for FileStore {
         buf: &[u8; PAGE_SIZE],
         len: usize,
     ) -> Result<()> {
+        self.check_writable("write", file)?;
         let i = file.index();
         // Past the end the file must grow by a whole page.
         if page >= self.pages[i] || len >= PAGE_SIZE {
@@ -227,6 +300,7 @@ impl PageStore for FileStore {
     }
 
     fn truncate(&mut self, file: FileKind, pages: u32) -> Result<()> {
+        self.check_writable("truncate", file)?;
         check_truncate_bound(self.name(file), pages)?;
         let i = file.index();
         self.files[i].file.set_len(offset(pages)).map_err(|e| {
@@ -240,6 +314,7 @@ impl PageStore for FileStore {
     }
 
     fn sync(&mut self, file: FileKind) -> Result<()> {
+        self.check_writable("sync", file)?;
         self.files[file.index()]
             .file
             .sync_data()
@@ -315,7 +390,9 @@ fn sync_parent_dir(path: &Path) -> Result<()> {
 
 /// The length of `file` in whole pages, applying the open-time rules of the
 /// module documentation.
-fn whole_pages(file: &File, name: &str, kind: FileKind) -> Result<u32> {
+/// The length of `file` in whole pages. A torn last page of the WAL is cut
+/// off when `repair` allows writing, else just not counted.
+fn whole_pages(file: &File, name: &str, kind: FileKind, repair: bool) -> Result<u32> {
     let len = file
         .metadata()
         .map_err(|e| io_error(e, format_args!("open {name}: read the file's length")))?
@@ -337,6 +414,7 @@ fn whole_pages(file: &File, name: &str, kind: FileKind) -> Result<u32> {
                      (page {pages} is torn or the file was damaged; or it is not a TurDB database)"
                 ));
             }
+            FileKind::Wal if !repair => {}
             FileKind::Wal => {
                 file.set_len(pages * page).map_err(|e| {
                     io_error(
@@ -454,21 +532,34 @@ impl Handle {
     }
 }
 
-/// Takes the exclusive advisory lock on the main file that makes this
-/// process its only user (released when the file is closed, so a crashed
-/// process never leaves it behind).
+/// Takes the advisory lock on the main file: exclusive for a writer, which
+/// makes this process its only user, or shared for a read-only opener,
+/// which other readers may hold too. Released when the file is closed, so a
+/// crashed process never leaves it behind.
 // `File::try_lock` is newer than the workspace's declared MSRV; the
 // toolchain that builds TurDB has it.
 #[allow(clippy::incompatible_msrv)]
-fn lock_exclusively(main: &File, path: &Path) -> Result<()> {
-    match main.try_lock() {
+fn lock(main: &File, path: &Path, shared: bool) -> Result<()> {
+    let taken = if shared {
+        main.try_lock_shared()
+    } else {
+        main.try_lock()
+    };
+    match taken {
         Ok(()) => Ok(()),
         Err(std::fs::TryLockError::WouldBlock) => Err(Error::new(
             ErrorKind::Busy,
-            std::format!(
-                "open {}: database is locked (another process, or another handle in this one, has it open)",
-                path.display()
-            ),
+            if shared {
+                std::format!(
+                    "open {} read-only: database is locked (a process has it open for writing)",
+                    path.display()
+                )
+            } else {
+                std::format!(
+                    "open {}: database is locked (another process, or another handle in this one, has it open)",
+                    path.display()
+                )
+            },
         )),
         Err(std::fs::TryLockError::Error(e)) => Err(Error::new(
             ErrorKind::Io,

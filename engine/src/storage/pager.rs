@@ -130,6 +130,10 @@ pub struct PagerOptions {
     /// Checkpoint after a commit once the WAL holds this many pages (0:
     /// only when asked).
     pub autocheckpoint: u32,
+    /// Never write to the store: every change fails with `ReadOnly`,
+    /// checkpoints do not run (so close leaves the WAL as it found it).
+    /// Transactions that only read still begin and commit.
+    pub read_only: bool,
 }
 
 impl Default for PagerOptions {
@@ -140,6 +144,7 @@ impl Default for PagerOptions {
             cache_pages: 256,
             synchronous: Synchronous::Full,
             autocheckpoint: 1000,
+            read_only: false,
         }
     }
 }
@@ -418,6 +423,8 @@ pub struct Pager {
     scratch: Box<[u8; PAGE_SIZE]>,
     /// Set by `close`/`into_store`: nothing left to do on drop.
     closed: bool,
+    /// See [`PagerOptions::read_only`].
+    read_only: bool,
 }
 
 impl core::fmt::Debug for Pager {
@@ -493,6 +500,7 @@ impl Pager {
             stats: PagerStats::default(),
             scratch,
             closed: false,
+            read_only: options.read_only,
         })
     }
 
@@ -522,6 +530,7 @@ impl Pager {
             stats: PagerStats::default(),
             scratch: super::page::zeroed_page(),
             closed: false,
+            read_only: true,
         })
     }
 
@@ -615,6 +624,7 @@ impl Pager {
     /// commit). Used for the catalog root, `user_version`, the schema cookie.
     pub fn update_header(&mut self, f: impl FnOnce(&mut FileHeader)) -> Result<()> {
         self.require_txn("update the file header")?;
+        self.require_writable("update the file header")?;
         let before = (
             self.header.database_id,
             self.header.page_count,
@@ -699,7 +709,7 @@ impl Pager {
         if self.txn.is_some() {
             self.rollback()?;
         }
-        if Arc::strong_count(&self.shared) == 1 {
+        if Arc::strong_count(&self.shared) == 1 && !self.read_only {
             self.checkpoint(true)?;
         }
         Ok(())
@@ -712,6 +722,27 @@ impl Pager {
                 "{op} page {no} of {}: out of range (the database has pages 1 to {})",
                 self.file_name(),
                 self.header.page_count.saturating_sub(1)
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether this pager never writes (a snapshot, or a database opened
+    /// read-only).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The error for a change to a database opened read-only (the open
+    /// transaction may only read).
+    fn require_writable(&self, op: &str) -> Result<()> {
+        if self.read_only && self.pin.is_none() {
+            return Err(Error::new(
+                ErrorKind::ReadOnly,
+                alloc::format!(
+                    "{op} in {}: attempt to write a readonly database",
+                    self.file_name()
+                ),
             ));
         }
         Ok(())
@@ -947,6 +978,7 @@ impl Pager {
     /// place. Copy-on-write: holders of the previous image keep it.
     pub fn write(&mut self, no: PageNo) -> Result<&mut [u8; PAGE_SIZE]> {
         self.require_txn("write page")?;
+        self.require_writable("write page")?;
         self.check_page_no(no, "write")?;
         self.change_seq += 1;
         self.ensure_dirty_frame(no)?;
@@ -1002,6 +1034,7 @@ impl Pager {
     /// written, as a dirty frame; change it with [`Pager::write`].
     pub fn allocate(&mut self, ty: PageType) -> Result<PageNo> {
         self.require_txn("allocate page")?;
+        self.require_writable("allocate page")?;
         self.change_seq += 1;
         let no = if self.header.free_head != 0 {
             let trunk = self.header.free_head;
@@ -1069,6 +1102,7 @@ impl Pager {
     /// Returns page `no` to the free list. Its content is forgotten.
     pub fn free(&mut self, no: PageNo) -> Result<()> {
         self.require_txn("free page")?;
+        self.require_writable("free page")?;
         self.check_page_no(no, "free")?;
         self.change_seq += 1;
         let head = self.header.free_head;
@@ -1380,6 +1414,7 @@ impl Pager {
                 ),
             ));
         }
+        self.require_writable("checkpoint")?;
         if self.txn.is_some() {
             return Err(Error::new(
                 ErrorKind::Busy,

@@ -4,6 +4,11 @@
 // longer running (a crashed process) is taken over; a live one makes open
 // fail with BUSY, or wait up to `options.timeout` ms. Pages, counts and
 // the range check are FilePageStore's (file-pages.js).
+//
+// `options.readonly` opens existing files for reading only (a missing WAL
+// reads as empty) and refuses every write; the lock file is still taken,
+// as Node has no shared file locks. `options.fileMustExist` makes a
+// missing main file an error instead of a new database.
 
 import fs from 'node:fs';
 import { storeError } from '../errors.js';
@@ -82,34 +87,44 @@ function lock(path, timeout) {
 }
 
 export class NodeFileStore extends FilePageStore {
-  /** Opens (creating if needed) the files of the database at `path`. */
+  /** Opens (creating if needed, unless `readonly` or `fileMustExist`) the files of the database at `path`. */
   static open(path, options = {}) {
+    const readonly = !!options.readonly;
+    if ((readonly || options.fileMustExist) && !fs.existsSync(path)) {
+      throw storeError('NOT_FOUND', `open ${path}: unable to open database file: it does not exist`);
+    }
     const lockPath = lock(path, options.timeout);
     const fds = [];
     try {
       for (const p of [path, `${path}-wal`]) {
         let fd;
         try {
-          fd = fs.openSync(p, 'r+');
+          fd = fs.openSync(p, readonly ? 'r' : 'r+');
         } catch (e) {
           if (e.code !== 'ENOENT') throw e;
-          fd = fs.openSync(p, 'w+');
+          // A read-only store without a WAL has nothing to read there.
+          fd = readonly ? null : fs.openSync(p, 'w+');
         }
         fds.push(fd);
       }
     } catch (e) {
-      for (const fd of fds) fs.closeSync(fd);
+      for (const fd of fds) if (fd !== null) fs.closeSync(fd);
       fs.rmSync(lockPath, { force: true });
       throw storeError(codeOf(e), `open ${path}: ${e.message}`, e);
     }
-    return new NodeFileStore(path, fds, lockPath);
+    return new NodeFileStore(path, fds, lockPath, readonly);
   }
 
-  constructor(path, fds, lockPath) {
-    super(path, fds.map((fd) => fs.fstatSync(fd).size));
+  constructor(path, fds, lockPath, readonly = false) {
+    super(path, fds.map((fd) => (fd === null ? 0 : fs.fstatSync(fd).size)));
     this.fds = fds;
     this.lockPath = lockPath;
+    this.readonly = readonly;
     open.add(this);
+  }
+
+  #writable(op, file) {
+    if (this.readonly) throw storeError('READONLY', `${op} ${this.names[file]}: the file is open read-only`);
   }
 
   readAt(file, buf, offset) {
@@ -127,6 +142,7 @@ export class NodeFileStore extends FilePageStore {
   }
 
   writeAt(file, buf, offset) {
+    this.#writable('write', file);
     // A whole page, or a segment page's prefix (writePagePrefix).
     const len = buf.length;
     let done = 0;
@@ -143,6 +159,7 @@ export class NodeFileStore extends FilePageStore {
   }
 
   resize(file, bytes) {
+    this.#writable('truncate', file);
     try {
       fs.ftruncateSync(this.fds[file], bytes);
     } catch (e) {
@@ -151,6 +168,7 @@ export class NodeFileStore extends FilePageStore {
   }
 
   sync(file) {
+    this.#writable('sync', file);
     try {
       fs.fdatasyncSync(this.fds[file]);
     } catch (e) {
@@ -167,6 +185,7 @@ export class NodeFileStore extends FilePageStore {
 
   close() {
     for (const fd of this.fds.splice(0)) {
+      if (fd === null) continue;
       try {
         fs.closeSync(fd);
       } catch {
