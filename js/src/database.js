@@ -266,7 +266,8 @@ export class Database {
 
   /** @internal the engine, or an error if closed. */
   _engine() {
-    if (!this.#engine || !this.#engine.isOpen()) {
+    // close() is the only way the engine closes, and it drops #engine.
+    if (!this.#engine) {
       throw new TurDBError('MISUSE', `the database ${this.#name} is closed`);
     }
     return this.#engine;

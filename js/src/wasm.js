@@ -13,22 +13,37 @@ const NULL = 0, INT_F64 = 1, INT_I64 = 2, REAL = 3, TEXT = 4, BLOB = 5;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
-let buffer = null; // memory.buffer when u8/view were made
 let u8 = null;
 let view = null;
 
+// Growing the memory detaches its old buffer, and a view of a detached
+// buffer has length 0: cheaper to test than fetching memory.buffer.
 function views() {
-  if (memory.buffer !== buffer) {
-    buffer = memory.buffer;
-    u8 = new Uint8Array(buffer);
-    view = new DataView(buffer);
+  if (u8 === null || u8.length === 0) {
+    u8 = new Uint8Array(memory.buffer);
+    view = new DataView(memory.buffer);
   }
+}
+
+// The input buffer's address and size: it moves only when inputPtr grows it.
+let inputBase = 0;
+let inputCap = 0;
+
+function input(size) {
+  if (size > inputCap) {
+    inputBase = glue.inputPtr(size);
+    inputCap = size;
+  }
+  views();
+  return inputBase;
 }
 
 /** Records the initialised module; called once by each entry point. */
 export function setWasm(bindings, exports) {
   glue = bindings;
   memory = exports.memory;
+  u8 = null;
+  inputCap = 0;
 }
 
 export function loaded() {
@@ -190,8 +205,7 @@ function writeValue(v) {
 /** Writes `args` into the input buffer; returns its length in bytes. */
 export function encodeParams(args) {
   if (args.length === 0) {
-    const p = glue.inputPtr(8);
-    views();
+    const p = input(8);
     view.setUint32(p, 0, true);
     view.setUint32(p + 4, 0, true);
     return 8;
@@ -201,8 +215,7 @@ export function encodeParams(args) {
   for (const v of positional) size += sizeOf(v);
   const keys = named ? Object.keys(named) : [];
   for (const k of keys) size += 4 + k.length * 3 + sizeOf(named[k]);
-  const base = glue.inputPtr(size);
-  views();
+  const base = input(size);
   at = base;
   view.setUint32(at, positional.length, true);
   at += 4;

@@ -509,6 +509,15 @@ impl BExpr {
     /// Evaluates as a condition: true only when the value is true (NULL and
     /// false both reject).
     pub fn test(&mut self, cx: &mut Cx, row: &[Value]) -> Result<bool> {
+        // `column op constant`, the usual filter, answered in place without
+        // building the 0/1/NULL value that `eval` returns.
+        if let BExpr::Cmp(op, a, b, info) = self
+            && let (Some(x), Some(y)) = (a.peek(cx, row), b.peek(cx, row))
+            && unchanged_by(info.left, x)
+            && unchanged_by(info.right, y)
+        {
+            return Ok(compare_bool(*op, x, y, info.coll) == Some(true));
+        }
         Ok(ops::to_bool(&self.eval(cx, row)?) == Some(true))
     }
 }
@@ -587,6 +596,16 @@ pub(crate) fn compare_op(op: BinaryOp, x: Value, y: Value, info: &CmpInfo) -> Va
 
 /// Compares two values already converted for the comparison.
 fn compare_values(op: BinaryOp, x: &Value, y: &Value, coll: Collation) -> Value {
+    match compare_bool(op, x, y, coll) {
+        None => Value::Null,
+        Some(r) => Value::Integer(i64::from(r)),
+    }
+}
+
+/// A comparison of two values already converted by affinity: true, false,
+/// or `None` for NULL (IS and IS NOT are never NULL).
+#[inline]
+fn compare_bool(op: BinaryOp, x: &Value, y: &Value, coll: Collation) -> Option<bool> {
     match op {
         BinaryOp::Is | BinaryOp::IsNot => {
             let same = match (x.is_null(), y.is_null()) {
@@ -594,23 +613,17 @@ fn compare_values(op: BinaryOp, x: &Value, y: &Value, coll: Collation) -> Value 
                 (false, false) => ops::sql_compare(x, y, coll) == Some(Ordering::Equal),
                 _ => false,
             };
-            Value::Integer(i64::from(same == (op == BinaryOp::Is)))
+            Some(same == (op == BinaryOp::Is))
         }
-        _ => match ops::sql_compare(x, y, coll) {
-            None => Value::Null,
-            Some(o) => {
-                let r = match op {
-                    BinaryOp::Eq => o == Ordering::Equal,
-                    BinaryOp::Ne => o != Ordering::Equal,
-                    BinaryOp::Lt => o == Ordering::Less,
-                    BinaryOp::Le => o != Ordering::Greater,
-                    BinaryOp::Gt => o == Ordering::Greater,
-                    BinaryOp::Ge => o != Ordering::Less,
-                    _ => false,
-                };
-                Value::Integer(i64::from(r))
-            }
-        },
+        _ => ops::sql_compare(x, y, coll).map(|o| match op {
+            BinaryOp::Eq => o == Ordering::Equal,
+            BinaryOp::Ne => o != Ordering::Equal,
+            BinaryOp::Lt => o == Ordering::Less,
+            BinaryOp::Le => o != Ordering::Greater,
+            BinaryOp::Gt => o == Ordering::Greater,
+            BinaryOp::Ge => o != Ordering::Less,
+            _ => false,
+        }),
     }
 }
 
