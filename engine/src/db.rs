@@ -495,21 +495,28 @@ impl Database {
                 "prepare: more than one statement in the SQL text (use execute_batch)"
             ));
         }
-        let names = if self.uses_snapshot(&parsed.stmt) {
+        let columns = if self.uses_snapshot(&parsed.stmt) {
             let (schema, temp) = {
                 let c = lock(&self.committed);
                 (c.schema.clone(), c.temp_schema.clone())
             };
-            select_names(&schema, &temp, &parsed.stmt)?
+            result_columns(
+                Binder::new(Catalogs {
+                    main: &schema,
+                    temp: &temp,
+                }),
+                &parsed.stmt,
+            )?
         } else {
             let st = lock(&self.state);
-            column_names(&st, &parsed.stmt)?
+            result_columns(st.binder(), &parsed.stmt)?
         };
         Ok(Statement {
             db: self,
             parsed,
             sql: sql.to_string(),
-            names: names.into(),
+            names: columns.iter().map(|c| c.name.clone()).collect(),
+            columns: columns.into(),
             plan: None,
             insert: None,
         })
@@ -766,12 +773,57 @@ macro_rules! params {
 
 // ------------------------------------------------------------ statements
 
+/// A result column of a prepared statement: its name and, when it reads a
+/// table column directly, where from. The last four are SQLite's
+/// `sqlite3_column_database_name`, `_table_name`, `_origin_name` and
+/// `_decltype`, resolved as SQLite resolves them: through views,
+/// subqueries in FROM and CTEs to the real table; a rowid to the INTEGER
+/// PRIMARY KEY column, or to `rowid` of type `INTEGER` when there is none;
+/// and all None for an expression, an aggregate or a literal.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ColumnInfo {
+    pub name: String,
+    /// `main`, `temp` or the CREATE SCHEMA schema of the table.
+    pub database: Option<String>,
+    /// The real table's name as declared.
+    pub table: Option<String>,
+    /// The table column's name as declared.
+    pub origin: Option<String>,
+    /// The table column's declared type as written (`VARCHAR(10)`), or
+    /// None when it declares none.
+    pub decl_type: Option<String>,
+}
+
+impl ColumnInfo {
+    fn named(name: String) -> ColumnInfo {
+        ColumnInfo {
+            name,
+            ..ColumnInfo::default()
+        }
+    }
+
+    fn with_origin(name: String, origin: Option<plan::Origin>) -> ColumnInfo {
+        match origin {
+            Some(o) => ColumnInfo {
+                name,
+                database: Some(o.database),
+                table: Some(o.table),
+                origin: Some(o.column),
+                decl_type: o.decl_type,
+            },
+            None => ColumnInfo::named(name),
+        }
+    }
+}
+
 /// A prepared statement.
 pub struct Statement<'db> {
     db: &'db Database,
     parsed: ast::Parsed,
     sql: String,
     names: Arc<[String]>,
+    /// The result columns with their origins, fixed when prepared.
+    columns: Box<[ColumnInfo]>,
     /// A SELECT's plan, kept from its last run when it can run again (see
     /// `Op::reusable`), with the schema generation it was made under.
     plan: Option<(u64, Planned)>,
@@ -792,6 +844,18 @@ impl<'db> Statement<'db> {
 
     pub fn column_names(&self) -> Vec<&str> {
         self.names.iter().map(String::as_str).collect()
+    }
+
+    /// The result columns with the table columns they come from (see
+    /// `ColumnInfo`), as the statement was prepared.
+    pub fn columns(&self) -> &[ColumnInfo] {
+        &self.columns
+    }
+
+    /// The declared type of result column `i` (0-based) when it reads a
+    /// table column: SQLite's `sqlite3_column_decltype`.
+    pub fn column_decltype(&self, i: usize) -> Option<&str> {
+        self.columns.get(i)?.decl_type.as_deref()
     }
 
     /// The number of values the statement binds (its largest parameter
@@ -1224,43 +1288,85 @@ impl State {
     }
 }
 
-/// The result columns of a SELECT, bound against the given catalogs.
-fn select_names(main: &Schema, temp: &Schema, stmt: &Stmt) -> Result<Vec<String>> {
-    match stmt {
-        Stmt::Select(s) => Ok(Binder::new(Catalogs { main, temp }).plan_select(s)?.names),
-        _ => Err(Error::internal(
-            "select_names of a statement that is not a SELECT",
-        )),
-    }
-}
-
-fn column_names(st: &State, stmt: &Stmt) -> Result<Vec<String>> {
-    match stmt {
+/// A statement's result columns with their origins, bound by `b` (a
+/// SELECT is planned for them, and the plan dropped).
+fn result_columns(mut b: Binder, stmt: &Stmt) -> Result<Vec<ColumnInfo>> {
+    b.origins = true;
+    let (table, alias, returning) = match stmt {
         Stmt::Select(s) => {
-            let mut b = st.binder();
-            Ok(b.plan_select(s)?.names)
+            let p = b.plan_select(s)?;
+            let mut origins = p.origins.into_iter();
+            return Ok(p
+                .names
+                .into_iter()
+                .map(|n| ColumnInfo::with_origin(n, origins.next().flatten()))
+                .collect());
         }
-        Stmt::Explain { .. } => Ok(vec!["detail".into()]),
-        Stmt::Pragma { name, value } => Ok(pragma_columns(&name.name, value.is_some())),
-        Stmt::Insert(i) if !i.returning.is_empty() => Ok(returning_names(&i.returning)),
-        Stmt::Update(u) if !u.returning.is_empty() => Ok(returning_names(&u.returning)),
-        Stmt::Delete(d) if !d.returning.is_empty() => Ok(returning_names(&d.returning)),
-        _ => Ok(Vec::new()),
+        Stmt::Explain { .. } => return Ok(vec![ColumnInfo::named("detail".into())]),
+        Stmt::Pragma { name, value } => {
+            let names = pragma_columns(&name.name, value.is_some());
+            return Ok(names.into_iter().map(ColumnInfo::named).collect());
+        }
+        Stmt::Insert(i) => (&i.table, &i.alias, &i.returning),
+        Stmt::Update(u) => (&u.table, &u.alias, &u.returning),
+        Stmt::Delete(d) => (&d.table, &d.alias, &d.returning),
+        _ => return Ok(Vec::new()),
+    };
+    if returning.is_empty() {
+        return Ok(Vec::new());
     }
+    // The table may not exist yet; running the statement reports that.
+    let Ok(t) = b.table(table) else {
+        return Ok(returning_names(None, returning)
+            .into_iter()
+            .map(ColumnInfo::named)
+            .collect());
+    };
+    let mut out = Vec::new();
+    b.scopes.push(table_scope(&t, alias.as_deref()));
+    for c in returning {
+        match c {
+            ast::ResultColumn::Expr { expr, .. } => {
+                let name = returning_name(c);
+                out.push(ColumnInfo::with_origin(name, b.expr_origin(expr)));
+            }
+            _ => {
+                for (i, col) in t.columns.iter().enumerate() {
+                    let origin = b.table_origin(&t, Some(i));
+                    out.push(ColumnInfo::with_origin(col.name.clone(), Some(origin)));
+                }
+            }
+        }
+    }
+    b.scopes.pop();
+    Ok(out)
 }
 
-fn returning_names(r: &[ast::ResultColumn]) -> Vec<String> {
-    r.iter()
-        .map(|c| match c {
-            ast::ResultColumn::Expr { alias: Some(a), .. } => a.clone(),
-            ast::ResultColumn::Expr {
-                expr: Expr::Column { name, .. },
-                ..
-            } => name.clone(),
-            ast::ResultColumn::Expr { span, .. } => span.clone(),
-            _ => "*".into(),
-        })
-        .collect()
+/// The names of a RETURNING list: `*` stands for the table's columns (a
+/// single `*` when the table is unknown).
+fn returning_names(t: Option<&Table>, r: &[ast::ResultColumn]) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in r {
+        match (c, t) {
+            (ast::ResultColumn::Expr { .. }, _) => out.push(returning_name(c)),
+            (_, Some(t)) => out.extend(t.columns.iter().map(|c| c.name.clone())),
+            (_, None) => out.push("*".into()),
+        }
+    }
+    out
+}
+
+/// The name of a RETURNING expression: its alias, column name or text.
+fn returning_name(c: &ast::ResultColumn) -> String {
+    match c {
+        ast::ResultColumn::Expr { alias: Some(a), .. } => a.clone(),
+        ast::ResultColumn::Expr {
+            expr: Expr::Column { name, .. },
+            ..
+        } => name.clone(),
+        ast::ResultColumn::Expr { span, .. } => span.clone(),
+        _ => "*".into(),
+    }
 }
 
 fn rows_of(names: Vec<String>, rows: Vec<Tuple>) -> Planned {
@@ -1273,6 +1379,8 @@ fn rows_of(names: Vec<String>, rows: Vec<Tuple>) -> Planned {
         names,
         affinities: vec![None; n],
         colls: vec![Default::default(); n],
+        origins: Vec::new(),
+        last_origins: None,
     }
 }
 
@@ -3413,6 +3521,7 @@ fn table_scope(t: &Arc<Table>, alias: Option<&str>) -> Scope {
             rowid: Some(t.columns.len()),
             level: 0,
             table: Some(t.clone()),
+            origins: Vec::new(),
         }],
         width: t.columns.len() + 1,
     }
@@ -4197,7 +4306,7 @@ fn insert(
     st.total_changes += changes;
     Ok(Outcome {
         rows: (!ins.returning.is_empty())
-            .then(|| rows_of(returning_names(&ins.returning), out_rows)),
+            .then(|| rows_of(returning_names(Some(&table), &ins.returning), out_rows)),
     })
 }
 
@@ -4685,7 +4794,8 @@ fn update(
     st.changes = changes;
     st.total_changes += changes;
     Ok(Outcome {
-        rows: (!up.returning.is_empty()).then(|| rows_of(returning_names(&up.returning), out_rows)),
+        rows: (!up.returning.is_empty())
+            .then(|| rows_of(returning_names(Some(&table), &up.returning), out_rows)),
     })
 }
 
@@ -4797,7 +4907,7 @@ fn delete(
     st.total_changes += changes;
     Ok(Outcome {
         rows: (!del.returning.is_empty())
-            .then(|| rows_of(returning_names(&del.returning), out_rows)),
+            .then(|| rows_of(returning_names(Some(&table), &del.returning), out_rows)),
     })
 }
 

@@ -37,8 +37,8 @@ pub mod storage;
 pub(crate) mod sync;
 
 pub use db::{
-    Bindings, ColumnIndex, Database, FromValue, OpenOptions, Params, Row, Rows, Statement,
-    Transaction, write_image,
+    Bindings, ColumnIndex, ColumnInfo, Database, FromValue, OpenOptions, Params, Row, Rows,
+    Statement, Transaction, write_image,
 };
 pub use encoding::{Value, ValueRef};
 pub use error::{Error, ErrorKind, Result};

@@ -39,10 +39,13 @@ class Queries {
 export class AsyncStatement {
   #call;
   #id;
+  #columns;
+  /** `columns`: the host's `Statement.columns()`, taken at prepare. */
   constructor(call, id, columns, reader) {
     this.#call = call;
     this.#id = id;
-    this.columnNames = columns;
+    this.#columns = columns;
+    this.columnNames = columns.map((c) => c.name);
     this.reader = reader;
   }
   run(...params) {
@@ -54,8 +57,9 @@ export class AsyncStatement {
   all(...params) {
     return this.#call('stmt.all', { id: this.#id, params });
   }
+  /** The result columns as `Statement.columns()` gives them. */
   columns() {
-    return this.columnNames.map((name) => ({ name }));
+    return this.#columns.map((c) => ({ ...c }));
   }
   /** Frees the statement in the engine. */
   finalize() {

@@ -37,6 +37,7 @@ export class Statement {
   #db;
   #stmt;
   #columns;
+  #info = null;
   #mode = 0; // 0 objects, 1 raw arrays, 2 pluck
   #safe;
 
@@ -113,9 +114,23 @@ export class Statement {
     }
   }
 
-  /** The result columns: `[{ name }]`. */
+  /**
+   * The result columns as better-sqlite3 gives them: `[{ name, column,
+   * table, database, type }]`, where `column`, `table` and `database` name
+   * the table column a result column reads (through views and subqueries)
+   * and `type` is its declared type; all null for an expression. Fixed
+   * when the statement was prepared: taken from the engine on the first
+   * call, then copies of that.
+   */
   columns() {
-    return this.#columns.map((name) => ({ name, column: null, table: null, database: null, type: null }));
+    if (this.#info === null) {
+      const origins = guard(() => this.#stmt.columnOrigins());
+      this.#info = this.#columns.map((name, i) => {
+        const [database, table, column, type] = origins[i];
+        return { name, column, table, database, type };
+      });
+    }
+    return this.#info.map((c) => ({ ...c }));
   }
 
   /** Rows as arrays instead of objects (`raw(false)` switches back). */

@@ -61,7 +61,9 @@ export class Host {
         const s = this.need().prepare(a.sql);
         const id = this.nextId++;
         this.statements.set(id, s);
-        return { id, columns: s.columns().map((c) => c.name), reader: s.reader };
+        // The full column descriptors, so the handle's columns() needs no
+        // second round trip.
+        return { id, columns: s.columns(), reader: s.reader };
       }
       case 'stmt.run':
         return this.stmt(a.id).run(...a.params);

@@ -58,6 +58,20 @@ export interface PageStore {
   close?(): void;
 }
 
+/**
+ * A result column as better-sqlite3's `columns()` describes it: the table
+ * column it reads (through views and subqueries) and that column's
+ * declared type, or null for each where SQLite's column metadata is NULL
+ * (an expression, an aggregate, a literal, or no declared type).
+ */
+export interface ColumnDescriptor {
+  name: string;
+  column: string | null;
+  table: string | null;
+  database: string | null;
+  type: string | null;
+}
+
 export class Statement<R = Row> {
   readonly source: string;
   readonly reader: boolean;
@@ -66,7 +80,7 @@ export class Statement<R = Row> {
   get(...params: BindParameters): R | undefined;
   all(...params: BindParameters): R[];
   iterate(...params: BindParameters): IterableIterator<R>;
-  columns(): Array<{ name: string; column: null; table: null; database: null; type: null }>;
+  columns(): ColumnDescriptor[];
   raw(on?: boolean): Statement<Value[]>;
   pluck(on?: boolean): Statement<Value>;
   safeIntegers(on?: boolean): this;
@@ -108,7 +122,7 @@ export interface AsyncStatement<R = Row> {
   run(...params: BindParameters): Promise<RunResult>;
   get(...params: BindParameters): Promise<R | undefined>;
   all(...params: BindParameters): Promise<R[]>;
-  columns(): Array<{ name: string }>;
+  columns(): ColumnDescriptor[];
   finalize(): Promise<void>;
 }
 

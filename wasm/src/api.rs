@@ -363,6 +363,33 @@ impl EngineStatement {
         self.columns.clone()
     }
 
+    /// Where each result column comes from, one `[database, table, column,
+    /// declaredType]` array per column with null where SQLite's column
+    /// metadata is NULL (see `turdb::ColumnInfo`); js/src/database.js
+    /// shapes them as better-sqlite3's `columns()`. Plain arrays, so no
+    /// serializer is compiled in. Reads only what prepare fixed, so it
+    /// works while a cursor is open.
+    #[wasm_bindgen(js_name = columnOrigins)]
+    pub fn column_origins(&self) -> Result<js_sys::Array, JsValue> {
+        let g = self.slot.borrow();
+        let stmt = g
+            .as_ref()
+            .ok_or_else(|| misuse("the statement's database is closed"))?;
+        let js = |s: &Option<String>| s.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+        Ok(stmt
+            .columns()
+            .iter()
+            .map(|c| {
+                js_sys::Array::of4(
+                    &js(&c.database),
+                    &js(&c.table),
+                    &js(&c.origin),
+                    &js(&c.decl_type),
+                )
+            })
+            .collect())
+    }
+
     /// The SQL text as prepared.
     #[wasm_bindgen(getter)]
     pub fn source(&self) -> String {

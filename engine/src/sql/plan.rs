@@ -49,6 +49,37 @@ pub(crate) struct Planned {
     pub names: Vec<String>,
     pub affinities: Vec<Option<Affinity>>,
     pub colls: Vec<Collation>,
+    /// Where each result column comes from, when the binder was asked
+    /// (`Binder::origins`); empty otherwise, and may be shorter than
+    /// `names` (missing = an expression).
+    pub origins: Vec<Option<Origin>>,
+    /// A compound's origins as an enclosing query sees them: SQLite reads
+    /// a compound subquery's column types from its last SELECT, while the
+    /// statement's own result columns take the first one's (`origins`).
+    pub last_origins: Option<Vec<Option<Origin>>>,
+}
+
+impl Planned {
+    /// Takes the origins of this query's columns as a FROM item or a
+    /// scalar subquery sees them (see `last_origins`).
+    fn take_derived_origins(&mut self) -> Vec<Option<Origin>> {
+        let first = core::mem::take(&mut self.origins);
+        self.last_origins.take().unwrap_or(first)
+    }
+}
+
+/// The table column a result column reads directly (also through views,
+/// FROM subqueries and CTEs): what SQLite's sqlite3_column_database_name,
+/// _table_name, _origin_name and _decltype report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Origin {
+    /// `main`, `temp` or a CREATE SCHEMA schema's name.
+    pub database: String,
+    pub table: String,
+    /// The column's name as declared (`rowid` for a table's own rowid).
+    pub column: String,
+    /// The declared type as written, if any.
+    pub decl_type: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -68,6 +99,10 @@ pub(crate) struct ScopeTable {
     pub rowid: Option<usize>,
     pub level: usize,
     pub table: Option<Arc<Table>>,
+    /// The origins of a derived source's columns (a view, subquery, CTE,
+    /// table-valued function), when the binder collects them; a table's
+    /// come from `table`.
+    pub origins: Vec<Option<Origin>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -118,6 +153,12 @@ pub(crate) struct Binder<'a> {
     min_scope: usize,
     /// Views being expanded (to catch a view that selects from itself).
     expanding: Vec<String>,
+    /// Collect result-column origins (`Planned::origins`): only prepare
+    /// asks, so running a statement does not pay for them.
+    pub origins: bool,
+    /// The origin of the first column of the scalar subquery planned last
+    /// (SQLite reports it for a result column that is such a subquery).
+    sub_origin: Option<Origin>,
 }
 
 fn lower(s: &str) -> String {
@@ -375,6 +416,8 @@ impl<'a> Binder<'a> {
             presorted: false,
             min_scope: usize::MAX,
             expanding: Vec::new(),
+            origins: false,
+            sub_origin: None,
         }
     }
 
@@ -528,6 +571,66 @@ impl<'a> Binder<'a> {
         } else {
             BExpr::Outer(inner - si, slot)
         })
+    }
+
+    // ---------------------------------------------------------- origins
+
+    /// The origin of column `col` of table `t` (None = its rowid, which is
+    /// the INTEGER PRIMARY KEY column when there is one, else `rowid` of
+    /// type INTEGER, as SQLite reports it).
+    pub fn table_origin(&self, t: &Table, col: Option<usize>) -> Origin {
+        // A CREATE SCHEMA schema's table is `schema.table` in the main
+        // catalog.
+        let (database, table) = match (t.store, t.name.split_once('.')) {
+            (Store::Temp, _) => ("temp", t.name.as_str()),
+            (Store::Main, Some((s, n))) if self.cat.main.named.contains(&lower(s)) => (s, n),
+            (Store::Main, _) => ("main", t.name.as_str()),
+        };
+        let (column, decl_type) = match col.or(t.rowid_alias) {
+            Some(i) => (t.columns[i].name.clone(), t.columns[i].type_name.clone()),
+            None => ("rowid".into(), Some("INTEGER".into())),
+        };
+        Origin {
+            database: database.into(),
+            table: table.into(),
+            column,
+            decl_type,
+        }
+    }
+
+    /// The origin of the value in slot `slot` of scope `si`.
+    fn slot_origin(&self, si: usize, slot: usize) -> Option<Origin> {
+        let t = self.scopes[si].tables.iter().find(|t| {
+            (t.offset..t.offset + t.columns.len()).contains(&slot) || t.rowid == Some(slot)
+        })?;
+        if t.rowid == Some(slot) {
+            return t.table.as_ref().map(|tab| self.table_origin(tab, None));
+        }
+        self.column_origin(t, slot - t.offset)
+    }
+
+    /// The origin of column `i` of a FROM item.
+    fn column_origin(&self, t: &ScopeTable, i: usize) -> Option<Origin> {
+        match &t.table {
+            Some(tab) => Some(self.table_origin(tab, Some(i))),
+            None => t.origins.get(i).cloned().flatten(),
+        }
+    }
+
+    /// The origin of a result column's expression: a column reference's
+    /// table column; None for anything computed (SQLite's rule: a CAST, a
+    /// COLLATE or a unary `+` makes an expression too).
+    pub fn expr_origin(&self, e: &Expr) -> Option<Origin> {
+        match e {
+            Expr::Column {
+                table, name, pos, ..
+            } => {
+                let (si, slot, _, _) = self.resolve(table.as_deref(), name, *pos).ok()?;
+                self.slot_origin(si, slot)
+            }
+            Expr::Row(v) if v.len() == 1 => self.expr_origin(&v[0]),
+            _ => None,
+        }
     }
 
     /// The affinity an expression carries into a comparison.
@@ -1086,7 +1189,10 @@ impl<'a> Binder<'a> {
         self.agg = saved_agg;
         let correlated = self.min_scope < base;
         self.min_scope = saved_min.min(self.min_scope);
-        let planned = r?;
+        let mut planned = r?;
+        if self.origins {
+            self.sub_origin = planned.take_derived_origins().into_iter().next().flatten();
+        }
         if let Some(n) = want_cols
             && planned.names.len() != n
         {
@@ -1289,6 +1395,8 @@ impl<'a> Binder<'a> {
                         names: (1..=n).map(|i| format!("column{i}")).collect(),
                         affinities: vec![None; n],
                         colls: vec![Collation::Binary; n],
+                        origins: Vec::new(),
+                        last_origins: None,
                     })
                 })();
                 self.scopes.pop();
@@ -1296,7 +1404,8 @@ impl<'a> Binder<'a> {
             }
             SelectBody::Compound { op, left, right } => {
                 let l = self.plan_body(left)?;
-                let r = self.plan_body(right)?;
+                let mut r = self.plan_body(right)?;
+                let last_origins = Some(r.take_derived_origins());
                 if l.names.len() != r.names.len() {
                     return Err(err!(
                         Syntax,
@@ -1326,6 +1435,8 @@ impl<'a> Binder<'a> {
                     names: l.names,
                     affinities: l.affinities,
                     colls: l.colls,
+                    origins: l.origins,
+                    last_origins,
                 })
             }
         }
@@ -1362,6 +1473,7 @@ impl<'a> Binder<'a> {
                         return self.add_op(
                             op,
                             plain_columns(names),
+                            Vec::new(),
                             alias,
                             true,
                             levels,
@@ -1369,10 +1481,11 @@ impl<'a> Binder<'a> {
                         );
                     }
                     if cte.recursive {
-                        let (op, names) = self.plan_recursive(&cte)?;
+                        let p = self.plan_recursive(&cte)?;
                         return self.add_op(
-                            op,
-                            plain_columns(&names),
+                            p.op,
+                            plain_columns(&p.names),
+                            p.origins,
                             alias,
                             true,
                             levels,
@@ -1404,6 +1517,7 @@ impl<'a> Binder<'a> {
                         rowid: Some(offset + t.columns.len()),
                         level,
                         table: Some(t.clone()),
+                        origins: Vec::new(),
                     });
                     scope.width += width;
                     levels.push(Level::new(
@@ -1447,10 +1561,45 @@ impl<'a> Binder<'a> {
                             .is_some_and(|s| s.eq_ignore_ascii_case("temp"));
                     let rows = schema_rows(if temp { self.cat.temp } else { self.cat.main });
                     let alias = alias.clone().unwrap_or(name.name.clone());
-                    return self.add_rows(
-                        rows,
-                        &["type", "name", "tbl_name", "rootpage", "sql"],
+                    let cols = [
+                        ("type", "TEXT"),
+                        ("name", "TEXT"),
+                        ("tbl_name", "TEXT"),
+                        ("rootpage", "INT"),
+                        ("sql", "TEXT"),
+                    ];
+                    // Origins as SQLite gives them: the schema table under
+                    // its legacy name, with the types it is declared with.
+                    let (database, table) = if temp {
+                        ("temp", "sqlite_temp_master")
+                    } else {
+                        ("main", "sqlite_master")
+                    };
+                    let origins = if self.origins {
+                        cols.iter()
+                            .map(|(c, ty)| {
+                                Some(Origin {
+                                    database: database.into(),
+                                    table: table.into(),
+                                    column: (*c).into(),
+                                    decl_type: Some((*ty).into()),
+                                })
+                            })
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    let names: Vec<String> = cols.iter().map(|(n, _)| (*n).to_string()).collect();
+                    let op = Box::new(RowsOp {
+                        rows: Arc::new(rows),
+                        pos: 0,
+                    });
+                    return self.add_op(
+                        op,
+                        plain_columns(&names),
+                        origins,
                         alias,
+                        false,
                         levels,
                         level_tables,
                     );
@@ -1505,6 +1654,23 @@ impl<'a> Binder<'a> {
                     });
                 }
                 let width = cols.len();
+                // SQLite's json_each and json_tree are eponymous virtual
+                // tables: their columns have origins, untyped but for the
+                // HIDDEN ones, whose declared type is left empty.
+                let origins = if self.origins {
+                    cols.iter()
+                        .map(|c| {
+                            Some(Origin {
+                                database: "main".into(),
+                                table: lname.clone(),
+                                column: c.name.clone(),
+                                decl_type: c.hidden.then(String::new),
+                            })
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 let scope = self
                     .scopes
                     .last_mut()
@@ -1516,6 +1682,7 @@ impl<'a> Binder<'a> {
                     rowid: None,
                     level,
                     table: None,
+                    origins,
                 });
                 scope.width += width;
                 levels.push(Level::new(
@@ -1534,8 +1701,9 @@ impl<'a> Binder<'a> {
         }
     }
 
-    /// Plans a recursive CTE: `initial UNION [ALL] recursive`.
-    fn plan_recursive(&mut self, cte: &CteDef) -> Result<(Box<dyn Op>, Vec<String>)> {
+    /// Plans a recursive CTE, `initial UNION [ALL] recursive`, with the
+    /// origins SQLite gives its columns: the recursive SELECT's.
+    fn plan_recursive(&mut self, cte: &CteDef) -> Result<Planned> {
         let (op, left, right) = match &cte.select.body {
             SelectBody::Compound { op, left, right }
                 if matches!(op, ast::CompoundOp::Union | ast::CompoundOp::UnionAll) =>
@@ -1587,8 +1755,9 @@ impl<'a> Binder<'a> {
         self.ctes[idx].working = Some((buf.clone(), names.clone()));
         let step = self.plan_body(right);
         self.ctes[idx] = saved;
-        let step = step?;
-        let mut op: Box<dyn Op> = Box::new(RecursiveCte {
+        let mut step = step?;
+        let origins = step.take_derived_origins();
+        let op: Box<dyn Op> = Box::new(RecursiveCte {
             init: init.op,
             step: step.op,
             buf,
@@ -1598,25 +1767,25 @@ impl<'a> Binder<'a> {
             in_step: false,
             done: false,
         });
-        if cte.select.limit.is_some() || cte.select.offset.is_some() {
-            let planned = Planned {
-                op,
-                names: names.clone(),
-                affinities: Vec::new(),
-                colls: Vec::new(),
-            };
-            op = self.apply_limit(planned, &cte.select)?.op;
-        }
-        Ok((op, names))
+        let planned = Planned {
+            op,
+            names,
+            affinities: Vec::new(),
+            colls: Vec::new(),
+            origins,
+            last_origins: None,
+        };
+        self.apply_limit(planned, &cte.select)
     }
 
-    /// Adds a planned operator as a FROM item.
     /// Adds a FROM item that reads rows produced by an operator (a
     /// subquery, view, CTE or constant rows): a scope entry and a level.
+    #[allow(clippy::too_many_arguments)]
     fn add_op(
         &mut self,
         op: Box<dyn Op>,
         cols: Vec<ColInfo>,
+        origins: Vec<Option<Origin>>,
         alias: String,
         correlated: bool,
         levels: &mut Vec<Level>,
@@ -1636,6 +1805,7 @@ impl<'a> Binder<'a> {
             rowid: None,
             level,
             table: None,
+            origins,
         });
         scope.width += width;
         levels.push(Level::new(
@@ -1650,29 +1820,6 @@ impl<'a> Binder<'a> {
         ));
         level_tables.push(None);
         Ok(())
-    }
-
-    fn add_rows(
-        &mut self,
-        rows: Vec<Tuple>,
-        names: &[&str],
-        alias: String,
-        levels: &mut Vec<Level>,
-        level_tables: &mut Vec<Option<Arc<Table>>>,
-    ) -> Result<()> {
-        let op = Box::new(RowsOp {
-            rows: Arc::new(rows),
-            pos: 0,
-        });
-        let names: Vec<String> = names.iter().map(|n| (*n).to_string()).collect();
-        self.add_op(
-            op,
-            plain_columns(&names),
-            alias,
-            false,
-            levels,
-            level_tables,
-        )
     }
 
     fn add_query(
@@ -1695,7 +1842,7 @@ impl<'a> Binder<'a> {
         self.min_scope = saved_min.min(self.min_scope);
         self.scopes.pop();
         self.scopes.push(saved);
-        let planned = planned?;
+        let mut planned = planned?;
         if !columns.is_empty() && columns.len() != planned.names.len() {
             return Err(err!(
                 Syntax,
@@ -1719,7 +1866,16 @@ impl<'a> Binder<'a> {
                 hidden: false,
             })
             .collect();
-        self.add_op(planned.op, cols, alias, correlated, levels, level_tables)
+        let origins = planned.take_derived_origins();
+        self.add_op(
+            planned.op,
+            cols,
+            origins,
+            alias,
+            correlated,
+            levels,
+            level_tables,
+        )
     }
 
     /// Which levels an expression reads (bit per level), and whether it
@@ -2849,6 +3005,7 @@ impl<'a> Binder<'a> {
         let mut names = Vec::new();
         let mut affs = Vec::new();
         let mut colls = Vec::new();
+        let mut origins = Vec::new();
         let mut src_exprs: Vec<Option<Expr>> = Vec::new();
         for rc in &core.columns {
             match rc {
@@ -2881,6 +3038,9 @@ impl<'a> Binder<'a> {
                                 continue;
                             }
                             exprs.push(BExpr::Col(t.offset + i));
+                            if self.origins {
+                                origins.push(self.column_origin(t, i));
+                            }
                             names.push(c.name.clone());
                             affs.push(c.affinity);
                             colls.push(c.coll);
@@ -2902,6 +3062,14 @@ impl<'a> Binder<'a> {
                 }
                 ast::ResultColumn::Expr { expr, alias, span } => {
                     exprs.push(self.bind(expr)?);
+                    if self.origins {
+                        // A scalar subquery's origin is its first column's,
+                        // noted by `subplan` while binding it just now.
+                        origins.push(match expr {
+                            Expr::Subquery(_) => self.sub_origin.take(),
+                            e => self.expr_origin(e),
+                        });
+                    }
                     names.push(match (alias, expr) {
                         (Some(a), _) => a.clone(),
                         (None, Expr::Column { name, .. }) => name.clone(),
@@ -3046,6 +3214,8 @@ impl<'a> Binder<'a> {
             names,
             affinities: affs,
             colls,
+            origins,
+            last_origins: None,
         };
         self.apply_limit(planned, sel)
     }
