@@ -102,6 +102,9 @@ fn int_width(i: i64) -> usize {
 }
 
 /// The body size of serial type `t`, or `None` for a reserved type.
+// Always inlined (like `next_slot`, and `decode_body`): once per column of
+// every row read; the size-optimised wasm build otherwise calls it.
+#[inline(always)]
 fn body_size(t: u64) -> Option<u64> {
     match t {
         0 | 9 | 10 => Some(0),
@@ -365,7 +368,7 @@ impl Slots<'_> {
 
 /// Decodes a body of serial type `t` (already checked to be known and to
 /// have the right size).
-#[inline]
+#[inline(always)]
 fn decode_body(t: u64, body: &[u8], i: usize) -> Result<ValueRef<'_>> {
     Ok(match t {
         ST_NULL => ValueRef::Null,

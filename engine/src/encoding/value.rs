@@ -104,6 +104,8 @@ impl Value {
                 d.clear();
                 d.extend_from_slice(s);
             }
+            (d, ValueRef::Integer(i)) => *d = Value::Integer(i),
+            (d, ValueRef::Real(f)) => *d = Value::Real(f),
             (d, v) => *d = v.to_owned(),
         }
     }
