@@ -889,12 +889,12 @@ impl<'db> Statement<'db> {
         db.interrupt.store(false, AtomicOrdering::Relaxed);
         let st = held.state();
         let generation = st.schema_gen;
-        if matches!(self.parsed.stmt, Stmt::Insert(_)) && st.in_txn() {
-            if !self.insert.as_ref().is_some_and(|li| li.applies(st)) {
+        if matches!(self.parsed.stmt, Stmt::Insert(_)) {
+            if !self.insert.as_ref().is_some_and(|li| li.fits(st)) {
                 self.insert = LoneInsert::compile(st, &self.parsed.stmt);
             }
             if let Some(li) = &mut self.insert {
-                let out = li.run(st, &params, &db.interrupt);
+                let out = li.run_in_txn(st, &params, &db.interrupt);
                 if let Held::Writer(g) = &held {
                     db.after_write(g, thread_tag());
                 }
@@ -1677,11 +1677,46 @@ impl LoneInsert {
         })
     }
 
-    /// Whether it still applies: same schema, inside a transaction, and no
-    /// foreign keys to check since `PRAGMA foreign_keys` was last set.
-    fn applies(&self, st: &State) -> bool {
+    /// Whether it still applies: same schema, and no foreign keys to check
+    /// since `PRAGMA foreign_keys` was last set.
+    fn fits(&self, st: &State) -> bool {
         let checks_fks = st.foreign_keys && !self.table.foreign_keys.is_empty();
-        self.generation == st.schema_gen && st.in_txn() && !checks_fks
+        self.generation == st.schema_gen && !checks_fks
+    }
+
+    /// [`LoneInsert::run`] inside the open transaction, or (autocommit) in
+    /// one of its own that commits, or rolls back if the row or the commit
+    /// fails. Nothing of the catalog changes, so a rollback needs no
+    /// schema reload.
+    fn run_in_txn(
+        &mut self,
+        st: &mut State,
+        params: &[Value],
+        interrupt: &AtomicBool,
+    ) -> Result<()> {
+        if st.in_txn() {
+            return self.run(st, params, interrupt);
+        }
+        st.main.begin()?;
+        if let Err(e) = st.temp.begin() {
+            st.main.rollback()?;
+            return Err(e);
+        }
+        let done = self
+            .run(st, params, interrupt)
+            .and_then(|()| st.main.commit())
+            .and_then(|()| st.temp.commit());
+        if done.is_err() {
+            // `run` may have rolled back already (an I/O error after a
+            // write); a failed commit leaves its transaction open.
+            if st.main.in_transaction() {
+                st.main.rollback()?;
+            }
+            if st.temp.in_transaction() {
+                st.temp.rollback()?;
+            }
+        }
+        done
     }
 
     /// Inserts the row for `params`, as `insert` would.

@@ -100,6 +100,60 @@ fn a_failing_single_row_insert_leaves_the_transaction_as_it_was() {
     assert_eq!(all(&mut s, ()), [[Value::Text("ok".into())]]);
 }
 
+/// Outside BEGIN a kept single-row INSERT runs in a transaction of its
+/// own: a row that goes in is committed (readers and a reopen see it), one
+/// that fails leaves no transaction open and nothing behind.
+#[test]
+fn a_kept_insert_in_autocommit_commits_each_row_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("auto.turdb");
+    let db = Database::open(&path).unwrap();
+    db.execute_batch(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b TEXT UNIQUE);
+         CREATE TEMP TABLE scratch(x INTEGER PRIMARY KEY, y);",
+    )
+    .unwrap();
+    let mut ins = db.prepare("INSERT INTO t VALUES (?1, ?2, ?3)").unwrap();
+    let mut count = db.prepare("SELECT count(*) FROM t").unwrap();
+    for n in 1..=5i64 {
+        ins.execute(params![n, n * 10, format!("row {n}")]).unwrap();
+        assert_eq!(db.last_insert_rowid(), n);
+        assert!(db.is_autocommit(), "no transaction is left open");
+        // A SELECT outside a transaction reads the last commit.
+        assert_eq!(all(&mut count, ()), [[i(n)]]);
+    }
+    for p in [
+        params![1, 1, "dup id"],
+        params![6, Value::Null, "null a"],
+        params![7, 7, "row 3"],
+    ] {
+        assert_eq!(ins.execute(p).unwrap_err().kind(), ErrorKind::Constraint);
+        assert!(db.is_autocommit(), "a failed row leaves no transaction");
+    }
+    ins.execute(params![8, 80, "row 8"]).unwrap();
+    // Inside BEGIN the same statement joins the transaction, and goes with
+    // its rollback.
+    db.execute_batch("BEGIN").unwrap();
+    ins.execute(params![9, 90, "row 9"]).unwrap();
+    db.execute_batch("ROLLBACK").unwrap();
+    let mut temp = db.prepare("INSERT INTO scratch VALUES (?1, ?2)").unwrap();
+    temp.execute(params![1, "t"]).unwrap();
+    assert!(db.is_autocommit());
+    drop((ins, temp, count));
+    let mut s = db.prepare("SELECT count(*) FROM scratch").unwrap();
+    assert_eq!(all(&mut s, ()), [[i(1)]]);
+    drop(s);
+    drop(db);
+    let db = Database::open(&path).unwrap();
+    let mut s = db.prepare("SELECT id FROM t ORDER BY id").unwrap();
+    assert_eq!(
+        all(&mut s, ()),
+        [[i(1)], [i(2)], [i(3)], [i(4)], [i(5)], [i(8)]]
+    );
+    let mut s = db.prepare("PRAGMA integrity_check").unwrap();
+    assert_eq!(all(&mut s, ()), [[Value::Text("ok".into())]]);
+}
+
 #[test]
 fn a_kept_insert_notices_triggers_and_foreign_keys() {
     let db = Database::open_in_memory().unwrap();
