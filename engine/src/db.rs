@@ -879,7 +879,7 @@ impl<'db> Statement<'db> {
     /// thread's explicit transaction reads a snapshot of the last commit
     /// and holds no lock while its rows are pulled.
     pub fn query<P: Params>(&mut self, params: P) -> Result<Rows<'_>> {
-        let params = params.bind().resolve(&self.parsed, &self.sql)?;
+        let mut params = params.bind().resolve(&self.parsed, &self.sql)?;
         let db = self.db;
         let mut held = if db.uses_snapshot(&self.parsed.stmt) {
             Held::Reader(Some(db.reader()?), db)
@@ -894,7 +894,7 @@ impl<'db> Statement<'db> {
                 self.insert = LoneInsert::compile(st, &self.parsed.stmt);
             }
             if let Some(li) = &mut self.insert {
-                let out = li.run_in_txn(st, &params, &db.interrupt);
+                let out = li.run_in_txn(st, &mut params, &db.interrupt);
                 if let Held::Writer(g) = &held {
                     db.after_write(g, thread_tag());
                 }
@@ -1632,6 +1632,11 @@ pub(crate) struct LoneInsert {
     generated: Vec<(usize, BExpr)>,
     conflict: Conflict,
     stated: bool,
+    /// The row is all distinct parameters (and literals): each parameter's
+    /// value can then be moved into the row instead of copied.
+    moves_params: bool,
+    /// The row's values, kept between runs for its allocation.
+    src: Vec<Value>,
 }
 
 impl LoneInsert {
@@ -1663,7 +1668,18 @@ impl LoneInsert {
             .collect::<Result<Vec<_>>>()
             .ok()?;
         drop(b);
+        let mut seen = Vec::new();
+        let moves_params = exprs.iter().all(|e| match e {
+            BExpr::Lit(_) => true,
+            BExpr::Param(i) if !seen.contains(i) => {
+                seen.push(*i);
+                true
+            }
+            _ => false,
+        });
         Some(LoneInsert {
+            moves_params,
+            src: Vec::with_capacity(exprs.len()),
             generation: st.schema_gen,
             indexes: schema_of(st, table.store).indexes_of(&table.name),
             table,
@@ -1691,7 +1707,7 @@ impl LoneInsert {
     fn run_in_txn(
         &mut self,
         st: &mut State,
-        params: &[Value],
+        params: &mut [Value],
         interrupt: &AtomicBool,
     ) -> Result<()> {
         if st.in_txn() {
@@ -1719,16 +1735,36 @@ impl LoneInsert {
         done
     }
 
-    /// Inserts the row for `params`, as `insert` would.
-    fn run(&mut self, st: &mut State, params: &[Value], interrupt: &AtomicBool) -> Result<()> {
+    /// Inserts the row for `params`, as `insert` would. Parameters may be
+    /// moved out of `params` (see `moves_params`): the statement is done
+    /// with them once the row is made.
+    fn run(&mut self, st: &mut State, params: &mut [Value], interrupt: &AtomicBool) -> Result<()> {
+        let mut src = core::mem::take(&mut self.src);
+        src.clear();
+        if self.moves_params {
+            for e in &self.exprs {
+                src.push(match e {
+                    BExpr::Param(i) => params.get_mut(*i).map(core::mem::take).unwrap_or_default(),
+                    BExpr::Lit(v) => v.clone(),
+                    _ => return Err(Error::internal("lone insert: not a parameter row")),
+                });
+            }
+        }
+        let params = &*params;
         let inserted = without_savepoint(st, |st| {
             let mut cx = st.cx(params, interrupt);
-            let mut src = Vec::with_capacity(self.exprs.len());
-            for e in self.exprs.iter_mut() {
-                src.push(e.eval(&mut cx, &[])?);
+            if !self.moves_params {
+                for e in self.exprs.iter_mut() {
+                    src.push(e.eval(&mut cx, &[])?);
+                }
             }
-            let (vals, rowid) =
-                insert_row(&mut cx, &self.table, src, &self.targets, &mut self.defaults)?;
+            let (vals, rowid) = insert_row(
+                &mut cx,
+                &self.table,
+                src.drain(..),
+                &self.targets,
+                &mut self.defaults,
+            )?;
             let mut w = Writer {
                 table: &self.table,
                 indexes: &self.indexes,
@@ -1742,7 +1778,9 @@ impl LoneInsert {
             self.checks = w.checks;
             self.generated = w.generated;
             r
-        })?;
+        });
+        self.src = src;
+        let inserted = inserted?;
         st.changes = u64::from(inserted.is_some());
         st.total_changes += st.changes;
         if let Some(r) = inserted {
@@ -3472,18 +3510,16 @@ impl Writer<'_> {
             keys.push(k);
         }
         let mut rec = Vec::new();
-        let refs: Vec<ValueRef<'_>> = vals
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
+        crate::encoding::record::encode_record_of(
+            &mut rec,
+            vals.iter().enumerate().map(|(i, v)| {
                 if Some(i) == t.rowid_alias {
                     ValueRef::Null
                 } else {
                     v.as_ref()
                 }
-            })
-            .collect();
-        encode_record(&mut rec, &refs);
+            }),
+        );
         if fused {
             if !tree.insert_new(cx.pager(t.store), &key, &rec)? {
                 return match rowid_conflict {
@@ -3992,22 +4028,34 @@ fn insert_row(
     targets: &[usize],
     defaults: &mut [Option<BExpr>],
 ) -> Result<(Tuple, Option<i64>)> {
-    let mut vals = vec![Value::Null; table.columns.len()];
-    let mut given = vec![false; table.columns.len()];
+    let n = table.columns.len();
+    let mut vals = Vec::with_capacity(n);
+    vals.resize_with(n, || Value::Null);
+    // Which columns were given: only needed when some column has a default.
+    let has_defaults = defaults.iter().any(Option::is_some);
+    let mut given = if has_defaults {
+        vec![false; n]
+    } else {
+        Vec::new()
+    };
     let mut rowid = None;
     for (v, &ti) in src.into_iter().zip(targets) {
         if ti == usize::MAX {
             rowid = Some(v);
             continue;
         }
-        given[ti] = true;
+        if has_defaults {
+            given[ti] = true;
+        }
         vals[ti] = v;
     }
-    for (i, d) in defaults.iter_mut().enumerate() {
-        if !given[i]
-            && let Some(d) = d
-        {
-            vals[i] = d.eval(cx, &[])?;
+    if has_defaults {
+        for (i, d) in defaults.iter_mut().enumerate() {
+            if !given[i]
+                && let Some(d) = d
+            {
+                vals[i] = d.eval(cx, &[])?;
+            }
         }
     }
     if let Some(a) = table.rowid_alias

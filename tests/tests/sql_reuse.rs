@@ -154,6 +154,42 @@ fn a_kept_insert_in_autocommit_commits_each_row_or_nothing() {
     assert_eq!(all(&mut s, ()), [[Value::Text("ok".into())]]);
 }
 
+/// A kept INSERT moves its parameters into the row when each appears
+/// once; a parameter used twice, literals and defaults still come out right
+/// run after run.
+#[test]
+fn a_kept_insert_takes_each_run_s_parameters() {
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT, b TEXT, c INTEGER DEFAULT 7)")
+        .unwrap();
+    let tx = db.transaction().unwrap();
+    let mut moved = tx
+        .prepare("INSERT INTO t(id, a, b) VALUES (?1, ?2, 'lit')")
+        .unwrap();
+    let mut twice = tx
+        .prepare("INSERT INTO t(id, a, b) VALUES (?1, ?2, ?2)")
+        .unwrap();
+    for n in 0..3i64 {
+        moved.execute(params![n, format!("m{n}")]).unwrap();
+        twice.execute(params![n + 10, format!("t{n}")]).unwrap();
+    }
+    drop((moved, twice));
+    tx.commit().unwrap();
+    let mut s = db.prepare("SELECT id, a, b, c FROM t ORDER BY id").unwrap();
+    let t = |v: &str| Value::Text(v.into());
+    assert_eq!(
+        all(&mut s, ()),
+        [
+            vec![i(0), t("m0"), t("lit"), i(7)],
+            vec![i(1), t("m1"), t("lit"), i(7)],
+            vec![i(2), t("m2"), t("lit"), i(7)],
+            vec![i(10), t("t0"), t("t0"), i(7)],
+            vec![i(11), t("t1"), t("t1"), i(7)],
+            vec![i(12), t("t2"), t("t2"), i(7)],
+        ]
+    );
+}
+
 #[test]
 fn a_kept_insert_notices_triggers_and_foreign_keys() {
     let db = Database::open_in_memory().unwrap();

@@ -117,9 +117,16 @@ fn body_size(t: u64) -> Option<u64> {
 
 /// Appends the record of `values`.
 pub fn encode_record(out: &mut Vec<u8>, values: &[ValueRef<'_>]) {
+    encode_record_of(out, values.iter().copied());
+}
+
+/// [`encode_record`] of values as an iterator, walked three times (sizes,
+/// serial types, bodies), so that a caller holding owned values needs no
+/// slice of borrowed ones per row.
+pub fn encode_record_of<'v>(out: &mut Vec<u8>, values: impl Iterator<Item = ValueRef<'v>> + Clone) {
     let (mut types, mut bodies) = (0, 0);
-    for v in values {
-        let t = serial_type(v);
+    for v in values.clone() {
+        let t = serial_type(&v);
         types += varint_len(t);
         bodies += body_size(t).unwrap_or(0) as usize;
     }
@@ -132,11 +139,11 @@ pub fn encode_record(out: &mut Vec<u8>, values: &[ValueRef<'_>]) {
     // several times per row.
     out.reserve(own + types + bodies);
     put_varint(out, (types + own) as u64);
-    for v in values {
-        put_varint(out, serial_type(v));
+    for v in values.clone() {
+        put_varint(out, serial_type(&v));
     }
     for v in values {
-        match *v {
+        match v {
             ValueRef::Null | ValueRef::Integer(0 | 1) => {}
             ValueRef::Real(f) if f.is_nan() => {}
             ValueRef::Real(f) => out.extend_from_slice(&f.to_le_bytes()),
