@@ -133,7 +133,7 @@ fn ints(values: &[i64]) -> usize {
 #[wasm_bindgen_test]
 fn sql_over_a_js_store_commits_and_reopens() {
     let js = new_store("sql");
-    let db = Engine::open_store(js.store(), 16, 2).unwrap();
+    let db = Engine::open_store(js.store(), 16, 2, false).unwrap();
     db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER)")
         .unwrap();
     let ins = db.prepare("INSERT INTO t(v) VALUES (?)").unwrap();
@@ -150,7 +150,7 @@ fn sql_over_a_js_store_commits_and_reopens() {
     drop(ins);
     drop(sum);
     core::mem::forget(db);
-    let again = Engine::open_store(js.reopen().store(), 16, 2).unwrap();
+    let again = Engine::open_store(js.reopen().store(), 16, 2, false).unwrap();
     let count = again.prepare("SELECT count(*) FROM t").unwrap();
     assert!(count.get(ints(&[])).unwrap());
     let out =
@@ -160,6 +160,21 @@ fn sql_over_a_js_store_commits_and_reopens() {
     again.close().unwrap();
     let e = again.exec("SELECT 1").unwrap_err();
     assert_eq!(code_of(&e).as_deref(), Some("MISUSE"));
+    // Read-only over the same pages: reads work, a change is READONLY.
+    let ro = Engine::open_store(js.reopen().store(), 16, 2, true).unwrap();
+    let e = ro.exec("INSERT INTO t(v) VALUES (1)").unwrap_err();
+    assert_eq!(
+        code_of(&e).as_deref(),
+        Some("READONLY"),
+        "{}",
+        message_of(&e)
+    );
+    let count = ro.prepare("SELECT count(*) FROM t").unwrap();
+    assert!(count.get(ints(&[])).unwrap());
+    let out =
+        unsafe { core::slice::from_raw_parts(turdb_wasm::output_ptr(), turdb_wasm::output_len()) };
+    assert_eq!(f64::from_le_bytes(out[1..9].try_into().unwrap()), 3000.0);
+    ro.close().unwrap();
 }
 
 #[wasm_bindgen_test]
@@ -176,7 +191,7 @@ fn engine_errors_reach_js_with_code_and_message() {
     assert_eq!(code_of(&e).as_deref(), Some("CONSTRAINT"));
     // A full store fails the commit and leaves the last one.
     let js = new_store("full");
-    let full = Engine::open_store(js.store(), 16, 2).unwrap();
+    let full = Engine::open_store(js.store(), 16, 2, false).unwrap();
     full.exec("CREATE TABLE t(x); INSERT INTO t VALUES (1)")
         .unwrap();
     js.fail_writes(Some("FULL".into()), "storage full");
