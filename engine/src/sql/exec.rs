@@ -135,9 +135,11 @@ pub(crate) fn decode_wanted(
     {
         *slot = Value::Integer(rowid);
     }
-    // Columns added by ALTER TABLE after the row was written.
+    // Columns added by ALTER TABLE after the row was written (only wanted
+    // ones: the decode may have stopped after the last wanted column, and
+    // the others hold what an earlier pass over this row put there).
     for (i, slot) in cols.iter_mut().enumerate().skip(stored) {
-        if Some(i) != table.rowid_alias {
+        if Some(i) != table.rowid_alias && want.get(i).is_none_or(|&w| w) {
             *slot = match &table.columns[i].default {
                 Some(crate::sql::ast::Expr::Literal(l)) => literal_value(l),
                 _ => Value::Null,
