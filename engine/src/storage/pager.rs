@@ -530,7 +530,8 @@ impl Pager {
             stats: PagerStats::default(),
             scratch: super::page::zeroed_page(),
             closed: false,
-            read_only: true,
+            // A snapshot never begins a transaction, so never writes.
+            read_only: self.read_only,
         })
     }
 
@@ -727,16 +728,10 @@ impl Pager {
         Ok(())
     }
 
-    /// Whether this pager never writes (a snapshot, or a database opened
-    /// read-only).
-    pub fn is_read_only(&self) -> bool {
-        self.read_only
-    }
-
     /// The error for a change to a database opened read-only (the open
     /// transaction may only read).
     fn require_writable(&self, op: &str) -> Result<()> {
-        if self.read_only && self.pin.is_none() {
+        if self.read_only {
             return Err(Error::new(
                 ErrorKind::ReadOnly,
                 alloc::format!(
@@ -1579,22 +1574,43 @@ impl Pager {
         Ok(problems)
     }
 
-    /// The free list's leaf pages as the open transaction sees them,
-    /// without touching the cache (commit calls this with its page images
-    /// already taken, so nothing may be evicted or spilled).
+    /// The free list's leaf pages as the open transaction sees them
+    /// (commit calls this with its page images already taken, so the walk
+    /// must not evict or spill: see `walk_free_list`).
     fn free_leaves(&mut self) -> Result<HashSet<PageNo>> {
         let mut leaves = HashSet::new();
+        self.walk_free_list(|no, leaf| {
+            if leaf {
+                leaves.insert(no);
+            }
+        })?;
+        Ok(leaves)
+    }
+
+    /// The page numbers on the free list, in list order (for checks).
+    pub fn free_pages(&mut self) -> Result<Vec<PageNo>> {
+        let mut out = Vec::new();
+        self.walk_free_list(|no, _| out.push(no))?;
+        Ok(out)
+    }
+
+    /// Calls `visit(page, is_leaf)` for every page of the free list in list
+    /// order, each trunk before its leaves. Trunks are read from the cache
+    /// when there, else loaded without entering it, so the walk never
+    /// evicts or spills a frame. A cycle or a page that is not a trunk is
+    /// `Corrupt`.
+    fn walk_free_list(&mut self, mut visit: impl FnMut(PageNo, bool)) -> Result<()> {
         let mut trunk = self.header.free_head;
-        let mut trunks = 0u32;
+        let mut seen = 0usize;
         while trunk != 0 {
-            trunks += 1;
-            if trunks > self.header.page_count {
+            if seen > self.header.page_count as usize {
                 return Err(err!(
                     Corrupt,
                     "free list of {}: cycle among trunk pages",
                     self.file_name()
                 ));
             }
+            self.check_page_no(trunk, "read free-list trunk")?;
             let page = match self.cache.get(trunk) {
                 Some(f) => f.data.clone(),
                 None => self.load(trunk)?,
@@ -1606,41 +1622,15 @@ impl Pager {
                     self.file_name()
                 ));
             }
-            let n = (page.count() as usize).min(TRUNK_CAPACITY);
-            leaves.extend((0..n).map(|i| get_u32(&page[..], PAGE_HEADER_SIZE + 4 * i)));
-            trunk = page.link();
-        }
-        Ok(leaves)
-    }
-
-    /// The page numbers on the free list, in list order (for checks).
-    pub fn free_pages(&mut self) -> Result<Vec<PageNo>> {
-        let mut out = Vec::new();
-        let mut trunk = self.header.free_head;
-        while trunk != 0 {
-            if out.len() > self.header.page_count as usize {
-                return Err(err!(
-                    Corrupt,
-                    "free list of {}: cycle among trunk pages",
-                    self.file_name()
-                ));
-            }
-            let page = self.read(trunk)?;
-            if page.page_type() != Some(PageType::FreeTrunk) {
-                return Err(err!(
-                    Corrupt,
-                    "free list of {}: page {trunk} is not a trunk",
-                    self.file_name()
-                ));
-            }
-            out.push(trunk);
+            visit(trunk, false);
             let n = (page.count() as usize).min(TRUNK_CAPACITY);
             for i in 0..n {
-                out.push(get_u32(&page[..], PAGE_HEADER_SIZE + 4 * i));
+                visit(get_u32(&page[..], PAGE_HEADER_SIZE + 4 * i), true);
             }
+            seen += 1 + n;
             trunk = page.link();
         }
-        Ok(out)
+        Ok(())
     }
 }
 
