@@ -1,7 +1,8 @@
 // End-to-end tests in Debian's chromium (playwright-core) on pages served
 // from 127.0.0.1: the package loaded with an import map, OPFS and IndexedDB
 // persisting across reloads, a page closed mid-transaction, a second tab,
-// 'auto' without OPFS, the synchronous API in a Worker, IndexedDB poisoning.
+// 'auto' without OPFS, the synchronous API in a Worker, IndexedDB poisoning,
+// read-only opens on both storages, persist: true.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -97,7 +98,96 @@ for (const storage of ['opfs', 'indexeddb']) {
     assert.deepEqual(Object.values(got.check[0]), ['ok']);
     await b.close();
   });
+
+  test(`${storage}: readonly reads, refuses writes, changes nothing; a missing database is NOT_FOUND`, async () => {
+    const p = await page(browser.context, url);
+    const name = `ro-${storage}`;
+    const got = await ok(p, async (turdb, { name, storage }) => {
+      // The bytes of the database's OPFS files (null where missing), to
+      // show that a read-only session wrote nothing.
+      const files = async (n) => {
+        const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('turdb', { create: true });
+        const out = [];
+        for (const f of [n, `${n}-wal`]) {
+          try {
+            const bytes = new Uint8Array(await (await (await dir.getFileHandle(f)).getFile()).arrayBuffer());
+            out.push(Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))).join(','));
+          } catch (e) {
+            if (e.name !== 'NotFoundError') throw e;
+            out.push(null);
+          }
+        }
+        return out;
+      };
+      const caught = async (f) => {
+        try {
+          await f();
+          return 'no error';
+        } catch (e) {
+          return `${e.code}: ${e.message}`;
+        }
+      };
+      const w = await turdb.open(name, { storage });
+      await w.exec('CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, s TEXT); DELETE FROM t');
+      await w.transaction(async (tx) => {
+        for (let i = 0; i < 300; i++) await tx.run('INSERT INTO t(s) VALUES (?)', [`row ${i}`]);
+      });
+      await w.close();
+      const before = storage === 'opfs' ? await files(name) : null;
+      const ro = await turdb.open(name, { storage, readonly: true });
+      const count = (await ro.query('SELECT count(*) AS n FROM t'))[0].n;
+      const insert = await caught(() => ro.run("INSERT INTO t(s) VALUES ('no')"));
+      const create = await caught(() => ro.exec('CREATE TABLE u(x)'));
+      await ro.exec('CREATE TEMP TABLE scratch(x); INSERT INTO scratch VALUES (1)');
+      const temp = (await ro.query('SELECT count(*) AS n FROM scratch'))[0].n;
+      await ro.close();
+      const after = storage === 'opfs' ? await files(name) : null;
+      const again = await turdb.open(name, { storage });
+      const still = (await again.query('SELECT count(*) AS n FROM t'))[0].n;
+      await again.close();
+      const missing = `${name}-never`;
+      const missingRo = await caught(() => turdb.open(missing, { storage, readonly: true }));
+      const missingMust = await caught(() => turdb.open(missing, { storage, fileMustExist: true }));
+      const created = storage === 'opfs' ? await files(missing) : null;
+      return { count, insert, create, temp, before, after, still, missingRo, missingMust, created };
+    }, { name, storage });
+    assert.equal(got.count, 300);
+    assert.match(got.insert, /^READONLY: .*attempt to write a readonly database/);
+    assert.match(got.create, /^READONLY: /);
+    assert.equal(got.temp, 1, 'TEMP tables work in a read-only database');
+    assert.equal(got.still, 300);
+    assert.deepEqual(got.after, got.before, 'the OPFS files are byte-identical after the read-only session');
+    assert.match(got.missingRo, /^NOT_FOUND: .*unable to open database file/);
+    assert.match(got.missingMust, /^NOT_FOUND: .*unable to open database file/);
+    if (storage === 'opfs') assert.deepEqual(got.created, [null, null], 'a refused open creates no OPFS file');
+    await p.close();
+  });
 }
+
+test('persist: true asks navigator.storage.persist() before opening', async () => {
+  const p = await page(browser.context, url);
+  const got = await ok(p, async (turdb) => {
+    const real = navigator.storage.persist.bind(navigator.storage);
+    let calls = 0;
+    navigator.storage.persist = () => {
+      calls += 1;
+      return real();
+    };
+    try {
+      const plain = await turdb.open('persist', { storage: 'memory' });
+      await plain.close();
+      const withoutCalls = calls;
+      const db = await turdb.open('persist', { storage: 'auto', persist: true });
+      await db.exec('CREATE TABLE IF NOT EXISTS t(x)');
+      await db.close();
+      return { withoutCalls, calls, persisted: typeof (await navigator.storage.persisted()) };
+    } finally {
+      navigator.storage.persist = real;
+    }
+  });
+  assert.deepEqual(got, { withoutCalls: 0, calls: 1, persisted: 'boolean' });
+  await p.close();
+});
 
 test('a second tab gets BUSY, or waits with { wait: true }', async () => {
   const a = await page(browser.context, url);

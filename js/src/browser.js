@@ -38,7 +38,7 @@ async function openStore(name, storage, options) {
   const release = await acquire(name, options);
   let store;
   try {
-    store = kind === 'opfs' ? await OpfsStore.open(name, options) : await IndexedDBStore.open(name);
+    store = kind === 'opfs' ? await OpfsStore.open(name, options) : await IndexedDBStore.open(name, options);
   } catch (e) {
     release();
     throw e;

@@ -27,7 +27,7 @@ export interface Options {
   timeout?: number;
   /** Open for reading only: nothing is written; a change fails with READONLY. Not for ':memory:'. */
   readonly?: boolean;
-  /** Node.js: a missing file is a NOT_FOUND error instead of a new database. */
+  /** A missing database (file, OPFS file, IndexedDB name) is a NOT_FOUND error instead of a new one. */
   fileMustExist?: boolean;
 }
 

@@ -14,6 +14,9 @@
 //   writeAt(file, buf, offset)   all of buf (a page, or less for
 //                                writePagePrefix), or throw
 //   resize(file, bytes)          sync(file)
+//
+// A store opened read-only refuses writes, truncates and syncs with
+// READONLY before they reach the file (the subclass calls writable()).
 
 import { storeError } from '../errors.js';
 
@@ -21,9 +24,15 @@ export const PAGE = 16384;
 
 export class FilePageStore {
   /** `sizes`: the byte lengths of the main file and the WAL at open. */
-  constructor(name, sizes) {
+  constructor(name, sizes, readonly = false) {
     this.names = [name, `${name}-wal`];
     this.counts = sizes.map((size) => Math.floor(size / PAGE));
+    this.readonly = readonly;
+  }
+
+  /** Throws READONLY if the store was opened read-only. */
+  writable(op, file) {
+    if (this.readonly) throw storeError('READONLY', `${op} ${this.names[file]}: the file is open read-only`);
   }
 
   fileName(file) {

@@ -37,7 +37,12 @@ function openIdb() {
 const range = (name, file) => IDBKeyRange.bound([name, file, -1], [name, file, Infinity]);
 
 export class IndexedDBStore {
-  static async open(name) {
+  /**
+   * Loads database `name`'s pages. With `readonly` or `fileMustExist` a
+   * database that was never written is NOT_FOUND (as better-sqlite3); a
+   * read-only store refuses writes with READONLY.
+   */
+  static async open(name, { readonly = false, fileMustExist = false } = {}) {
     if (!hasIndexedDB()) throw storeError('UNSUPPORTED', 'storage "indexeddb": this context has no IndexedDB');
     let idb;
     try {
@@ -46,6 +51,7 @@ export class IndexedDBStore {
       throw storeError('IO', `open ${name}: IndexedDB refused (${e?.message ?? e})`, e);
     }
     const files = [];
+    let found = false;
     const tx = idb.transaction(PAGES, 'readonly');
     const os = tx.objectStore(PAGES);
     for (const file of [0, 1]) {
@@ -56,9 +62,15 @@ export class IndexedDBStore {
         if (k[2] === -1) count = values[i];
         else pages.set(k[2], values[i]);
       });
+      // The main file's count record is written by every sync.
+      if (file === 0) found = keys.length > 0;
       files.push({ pages, count });
     }
-    return new IndexedDBStore(name, idb, files);
+    if (!found && (readonly || fileMustExist)) {
+      idb.close();
+      throw storeError('NOT_FOUND', `open ${name}: unable to open database file: it does not exist in IndexedDB`);
+    }
+    return new IndexedDBStore(name, idb, files, readonly);
   }
 
   /** Removes database `name`'s pages. */
@@ -73,8 +85,9 @@ export class IndexedDBStore {
     idb.close();
   }
 
-  constructor(name, idb, files) {
+  constructor(name, idb, files, readonly = false) {
     this.names = [name, `${name}-wal`];
+    this.readonly = readonly;
     this.idb = idb;
     this.files = files;
     this.dirty = [new Set(), new Set()];
@@ -86,6 +99,11 @@ export class IndexedDBStore {
 
   check() {
     if (this.poisoned) throw this.poisoned;
+  }
+
+  writable(op, file) {
+    this.check();
+    if (this.readonly) throw storeError('READONLY', `${op} ${this.names[file]}: the database is open read-only`);
   }
 
   fileName(file) {
@@ -109,7 +127,7 @@ export class IndexedDBStore {
   }
 
   writePage(file, page, buf) {
-    this.check();
+    this.writable('write', file);
     const f = this.files[file];
     f.pages.set(page, buf.slice());
     if (page >= f.count) f.count = page + 1;
@@ -117,7 +135,7 @@ export class IndexedDBStore {
   }
 
   truncate(file, pages) {
-    this.check();
+    this.writable('truncate', file);
     const f = this.files[file];
     for (const p of f.pages.keys()) if (p >= pages) f.pages.delete(p);
     for (const p of this.dirty[file]) if (p >= pages) this.dirty[file].delete(p);
@@ -128,6 +146,7 @@ export class IndexedDBStore {
   /** Writes everything changed since the last sync in one strict transaction. */
   sync() {
     this.check();
+    // Nothing is ever dirty in a read-only store: this returns here.
     if (!this.dirty[0].size && !this.dirty[1].size && this.cut[0] === null && this.cut[1] === null) return;
     const name = this.names[0];
     let tx;

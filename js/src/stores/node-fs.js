@@ -116,15 +116,10 @@ export class NodeFileStore extends FilePageStore {
   }
 
   constructor(path, fds, lockPath, readonly = false) {
-    super(path, fds.map((fd) => (fd === null ? 0 : fs.fstatSync(fd).size)));
+    super(path, fds.map((fd) => (fd === null ? 0 : fs.fstatSync(fd).size)), readonly);
     this.fds = fds;
     this.lockPath = lockPath;
-    this.readonly = readonly;
     open.add(this);
-  }
-
-  #writable(op, file) {
-    if (this.readonly) throw storeError('READONLY', `${op} ${this.names[file]}: the file is open read-only`);
   }
 
   readAt(file, buf, offset) {
@@ -142,7 +137,7 @@ export class NodeFileStore extends FilePageStore {
   }
 
   writeAt(file, buf, offset) {
-    this.#writable('write', file);
+    this.writable('write', file);
     // A whole page, or a segment page's prefix (writePagePrefix).
     const len = buf.length;
     let done = 0;
@@ -159,7 +154,7 @@ export class NodeFileStore extends FilePageStore {
   }
 
   resize(file, bytes) {
-    this.#writable('truncate', file);
+    this.writable('truncate', file);
     try {
       fs.ftruncateSync(this.fds[file], bytes);
     } catch (e) {
@@ -168,7 +163,7 @@ export class NodeFileStore extends FilePageStore {
   }
 
   sync(file) {
-    this.#writable('sync', file);
+    this.writable('sync', file);
     try {
       fs.fdatasyncSync(this.fds[file]);
     } catch (e) {

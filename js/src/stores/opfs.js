@@ -6,7 +6,9 @@
 // A file has one sync access handle at a time across all tabs, so the
 // caller takes the database's Web Lock first (locks.js). Near the quota
 // `write()` can return fewer bytes than asked without throwing, so every
-// count is checked: short writes and QuotaExceededError are FULL. Pages,
+// count is checked: short writes and QuotaExceededError are FULL. Opened
+// read-only (or fileMustExist) it creates no file, and a read-only store
+// refuses every write, truncate and sync with READONLY. Pages,
 // counts and the range check are FilePageStore's (file-pages.js).
 
 import { storeError } from '../errors.js';
@@ -30,8 +32,15 @@ function checkName(name) {
   }
 }
 
-async function handleFor(dir, fileName, retryMs) {
-  const file = await dir.getFileHandle(fileName, { create: true });
+/** The file's sync access handle; null if `create` is false and it is missing. */
+async function handleFor(dir, fileName, retryMs, create = true) {
+  let file;
+  try {
+    file = await dir.getFileHandle(fileName, { create });
+  } catch (e) {
+    if (!create && e?.name === 'NotFoundError') return null;
+    throw storeError('IO', `open ${fileName}: ${e?.message ?? e}`, e);
+  }
   // A page that is reloading may still be closing its handles.
   const deadline = Date.now() + retryMs;
   for (;;) {
@@ -54,8 +63,13 @@ async function handleFor(dir, fileName, retryMs) {
 }
 
 export class OpfsStore extends FilePageStore {
-  /** Opens (creating if needed) the OPFS files of database `name`. */
-  static async open(name, { retryMs = 2000 } = {}) {
+  /**
+   * Opens the OPFS files of database `name`, creating them if needed unless
+   * `readonly` or `fileMustExist` (as better-sqlite3: a missing database is
+   * NOT_FOUND). A read-only store creates nothing: a missing WAL reads as
+   * empty, and writes are READONLY.
+   */
+  static async open(name, { retryMs = 2000, readonly = false, fileMustExist = false } = {}) {
     checkName(name);
     if (!hasOpfs()) {
       throw storeError('UNSUPPORTED', 'storage "opfs": this browser or context has no OPFS sync access handles (they exist only in dedicated Workers)');
@@ -66,15 +80,18 @@ export class OpfsStore extends FilePageStore {
     } catch (e) {
       throw storeError('IO', `open ${name}: OPFS is not available (${e?.message ?? e})`, e);
     }
-    const main = await handleFor(dir, name, retryMs);
+    const main = await handleFor(dir, name, retryMs, !(readonly || fileMustExist));
+    if (main === null) {
+      throw storeError('NOT_FOUND', `open ${name}: unable to open database file: it does not exist in OPFS`);
+    }
     let wal;
     try {
-      wal = await handleFor(dir, `${name}-wal`, retryMs);
+      wal = await handleFor(dir, `${name}-wal`, retryMs, !readonly);
     } catch (e) {
       main.close();
       throw e;
     }
-    return new OpfsStore(name, [main, wal]);
+    return new OpfsStore(name, [main, wal], !!readonly);
   }
 
   /** Removes database `name`'s files (it must be closed everywhere). */
@@ -88,8 +105,9 @@ export class OpfsStore extends FilePageStore {
     }
   }
 
-  constructor(name, handles) {
-    super(name, handles.map((h) => h.getSize()));
+  /** `handles`: the main file's and the WAL's (null: a read-only store's missing WAL). */
+  constructor(name, handles, readonly = false) {
+    super(name, handles.map((h) => (h === null ? 0 : h.getSize())), readonly);
     this.handles = handles;
   }
 
@@ -98,6 +116,7 @@ export class OpfsStore extends FilePageStore {
   }
 
   writeAt(file, buf, offset) {
+    this.writable('write', file);
     let n;
     try {
       n = this.handles[file].write(buf, { at: offset });
@@ -110,6 +129,7 @@ export class OpfsStore extends FilePageStore {
   }
 
   resize(file, bytes) {
+    this.writable('truncate', file);
     try {
       this.handles[file].truncate(bytes);
     } catch (e) {
@@ -118,6 +138,7 @@ export class OpfsStore extends FilePageStore {
   }
 
   sync(file) {
+    this.writable('sync', file);
     try {
       this.handles[file].flush();
     } catch (e) {
@@ -128,7 +149,7 @@ export class OpfsStore extends FilePageStore {
   close() {
     for (const h of this.handles.splice(0)) {
       try {
-        h.close();
+        h?.close();
       } catch {
         // closing is best effort once the engine has flushed
       }
