@@ -1,5 +1,5 @@
-//! One SQL workload of `benches/sql.rs` in a loop, TurDB only, for `perf
-//! record`: `cargo build --profile bench -p turdb-benches --example profile`
+//! One SQL workload of `benches/sql.rs` in a loop (or one B+tree load of
+//! `benches/btree.rs`), TurDB only, for `perf record`: `cargo build --profile bench -p turdb-benches --example profile`
 //! then `perf record -g target/release/examples/profile insert`.
 use std::time::Instant;
 use turdb_benches::sql::{SqlData, TurdbSql};
@@ -10,6 +10,35 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
+    if let Some(backing) = op.strip_prefix("btree-random-") {
+        // One random-order load of `n` keys into a fresh tree, as
+        // `benches/btree.rs`'s insert_random, with the inserts and the
+        // commit timed apart.
+        let backing = match backing {
+            "memory" => turdb_benches::Backing::Memory,
+            "file" => turdb_benches::Backing::File,
+            _ => panic!("btree-random-{{memory|file}}"),
+        };
+        let keys = turdb_benches::permutation(n, 0x1234_5678);
+        let mut value = turdb_benches::value_buf();
+        let mut db = turdb_benches::TurdbDb::open(backing);
+        let start = Instant::now();
+        db.pager.begin().expect("begin");
+        for &k in &keys {
+            turdb_benches::value_for(k, &mut value);
+            db.tree
+                .insert(&mut db.pager, &k.to_be_bytes(), &value)
+                .expect("insert");
+        }
+        let inserted = start.elapsed();
+        db.pager.commit().expect("commit");
+        eprintln!(
+            "{op} {n}: inserts {inserted:?}, commit {:?}, {:?}",
+            start.elapsed() - inserted,
+            db.pager.stats()
+        );
+        return;
+    }
     if op == "commit" {
         // Autocommit one-row INSERTs on a file in synchronous NORMAL, as
         // `benches/commit.rs` does.
