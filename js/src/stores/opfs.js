@@ -62,6 +62,14 @@ async function handleFor(dir, fileName, retryMs, create = true) {
   }
 }
 
+/** A sync access handle's exception as a store error: a quota error is FULL. */
+function handleError(e) {
+  const what = `${e?.name ?? 'Error'}: ${e?.message ?? e}`;
+  return e?.name === 'QuotaExceededError'
+    ? storeError('FULL', `storage full (the origin's storage quota is used up): ${what}`, e)
+    : storeError('IO', what, e);
+}
+
 export class OpfsStore extends FilePageStore {
   /**
    * Opens the OPFS files of database `name`, creating them if needed unless
@@ -121,7 +129,7 @@ export class OpfsStore extends FilePageStore {
     try {
       n = this.handles[file].write(buf, { at: offset });
     } catch (e) {
-      throw storeError(e?.name === 'QuotaExceededError' ? 'FULL' : 'IO', `${e?.name ?? 'Error'}: ${e?.message ?? e}`, e);
+      throw handleError(e);
     }
     if (n !== buf.length) {
       throw storeError('FULL', `storage full: wrote ${n} of ${buf.length} bytes (the origin's storage quota is used up)`);
@@ -133,7 +141,7 @@ export class OpfsStore extends FilePageStore {
     try {
       this.handles[file].truncate(bytes);
     } catch (e) {
-      throw storeError(e?.name === 'QuotaExceededError' ? 'FULL' : 'IO', `${e?.name ?? 'Error'}: ${e?.message ?? e}`, e);
+      throw handleError(e);
     }
   }
 
@@ -142,7 +150,7 @@ export class OpfsStore extends FilePageStore {
     try {
       this.handles[file].flush();
     } catch (e) {
-      throw storeError(e?.name === 'QuotaExceededError' ? 'FULL' : 'IO', `${e?.name ?? 'Error'}: ${e?.message ?? e}`, e);
+      throw handleError(e);
     }
   }
 
