@@ -322,26 +322,39 @@ export class Database {
     if (typeof fn !== 'function') throw new TurDBError('INVALID_ARGUMENT', 'transaction(fn): fn must be a function');
     const db = this;
     let depth = 0;
-    return function transaction(...args) {
-      const nested = db.inTransaction;
-      const sp = `turdb_tx_${depth++}`;
-      db.exec(nested ? `SAVEPOINT ${sp}` : 'BEGIN');
-      try {
-        const result = fn.apply(this, args);
-        if (result && typeof result.then === 'function') {
-          throw new TurDBError('MISUSE', 'transaction(fn): fn returned a promise; the synchronous API runs fn to completion (use the async handle for async work)');
+    // As better-sqlite3: the function opens a transaction with `begin` (a
+    // savepoint when one is already open) and has .deferred, .immediate,
+    // .exclusive and .default variants, each with the same properties.
+    const variant = (begin) =>
+      function transaction(...args) {
+        const nested = db.inTransaction;
+        const sp = `turdb_tx_${depth++}`;
+        db.exec(nested ? `SAVEPOINT ${sp}` : begin);
+        try {
+          const result = fn.apply(this, args);
+          if (result && typeof result.then === 'function') {
+            throw new TurDBError('MISUSE', 'transaction(fn): fn returned a promise; the synchronous API runs fn to completion (use the async handle for async work)');
+          }
+          db.exec(nested ? `RELEASE ${sp}` : 'COMMIT');
+          return result;
+        } catch (e) {
+          if (db.open && db.inTransaction) {
+            db.exec(nested ? `ROLLBACK TO ${sp}; RELEASE ${sp}` : 'ROLLBACK');
+          }
+          throw e;
+        } finally {
+          depth--;
         }
-        db.exec(nested ? `RELEASE ${sp}` : 'COMMIT');
-        return result;
-      } catch (e) {
-        if (db.open && db.inTransaction) {
-          db.exec(nested ? `ROLLBACK TO ${sp}; RELEASE ${sp}` : 'ROLLBACK');
-        }
-        throw e;
-      } finally {
-        depth--;
-      }
+      };
+    const variants = {
+      default: variant('BEGIN'),
+      deferred: variant('BEGIN DEFERRED'),
+      immediate: variant('BEGIN IMMEDIATE'),
+      exclusive: variant('BEGIN EXCLUSIVE'),
     };
+    const props = Object.fromEntries(Object.entries(variants).map(([k, v]) => [k, { value: v }]));
+    for (const v of Object.values(variants)) Object.defineProperties(v, props);
+    return variants.default;
   }
 
   /** The last commit as one self-contained image (a Uint8Array). */

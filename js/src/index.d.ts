@@ -39,6 +39,14 @@ export interface OpenOptions extends Options {
   retryMs?: number;
 }
 
+/** What `db.transaction(fn)` returns: fn run in BEGIN ... COMMIT (a savepoint when nested), with better-sqlite3's variants. */
+export type Transaction<F extends (...args: any[]) => any> = F & {
+  default: Transaction<F>;
+  deferred: Transaction<F>;
+  immediate: Transaction<F>;
+  exclusive: Transaction<F>;
+};
+
 export interface RunResult {
   changes: number;
   lastInsertRowid: number | bigint;
@@ -103,7 +111,7 @@ export class Database {
   exec(sql: string): this;
   prepare<R = Row>(sql: string): Statement<R>;
   pragma(source: string, options?: { simple?: boolean }): unknown;
-  transaction<F extends (...args: any[]) => any>(fn: F): F;
+  transaction<F extends (...args: any[]) => any>(fn: F): Transaction<F>;
   export(): Uint8Array;
   flushed(): Promise<void>;
   close(): this;

@@ -158,6 +158,36 @@ test('transactions: commit, rollback on throw, nesting, explicit BEGIN', () => {
   db.close();
 });
 
+test('transaction variants: .deferred, .immediate, .exclusive, .default, as better-sqlite3', () => {
+  const db = new Database();
+  db.exec('CREATE TABLE t(x UNIQUE)');
+  const ins = db.prepare('INSERT INTO t VALUES (?)');
+  const many = db.transaction((xs) => {
+    assert.equal(db.inTransaction, true);
+    for (const x of xs) ins.run(x);
+    return xs.length;
+  });
+  assert.equal(many.default, many);
+  for (const v of ['deferred', 'immediate', 'exclusive']) {
+    assert.equal(typeof many[v], 'function', v);
+    assert.equal(many[v].default, many, `${v}.default`);
+    assert.equal(many.deferred[v], many[v], `every variant has every variant (${v})`);
+  }
+  assert.equal(many.deferred([1]), 1);
+  assert.equal(many.immediate([2, 3]), 2);
+  assert.equal(many.exclusive([4]), 1);
+  assert.throws(() => many.exclusive([5, 1]), (e) => e.code === 'CONSTRAINT');
+  assert.equal(db.inTransaction, false);
+  // Nested in an open transaction every variant is a savepoint.
+  db.transaction(() => {
+    many.immediate([6]);
+    assert.throws(() => many.exclusive([7, 7]), (e) => e.code === 'CONSTRAINT');
+    assert.equal(db.inTransaction, true);
+  })();
+  assert.deepEqual(db.prepare('SELECT x FROM t ORDER BY x').pluck().all(), [1, 2, 3, 4, 6]);
+  db.close();
+});
+
 test('errors carry the engine kind and message', () => {
   const db = new Database();
   code(() => db.exec('SELEC 1'), 'SYNTAX');
