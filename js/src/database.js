@@ -40,6 +40,16 @@ export class Statement {
   #info = null;
   #mode = 0; // 0 objects, 1 raw arrays, 2 pluck
   #safe;
+  #bound = null; // bind()'s parameters, encoded again for every run
+
+  /** The parameters of a run: bind()'s, or the call's (not both). */
+  #params(params, op) {
+    if (this.#bound === null) return encodeParams(params);
+    if (params.length > 0) {
+      throw new TurDBError('MISUSE', `${op}(): the statement already has bound parameters (bind() was called)`);
+    }
+    return encodeParams(this.#bound);
+  }
 
   constructor(db, stmt, safe) {
     this.#db = db;
@@ -60,7 +70,7 @@ export class Statement {
     const db = this.#db;
     const engineDb = db._engine();
     return guard(() => {
-      const changes = this.#stmt.run(encodeParams(params));
+      const changes = this.#stmt.run(this.#params(params, 'run'));
       const lastInsertRowid = this.#safe ? engineDb.lastInsertRowidBig() : rowid(engineDb);
       db._afterWrite();
       return { changes, lastInsertRowid };
@@ -71,7 +81,7 @@ export class Statement {
   get(...params) {
     this.#db._engine();
     return guard(() => {
-      const found = this.#stmt.get(encodeParams(params));
+      const found = this.#stmt.get(this.#params(params, 'get'));
       this.#db._afterWrite();
       if (!found) return undefined;
       return decodeRows(1, this.#columns, this.#mode, this.#safe)[0];
@@ -82,7 +92,7 @@ export class Statement {
   all(...params) {
     this.#db._engine();
     return guard(() => {
-      const n = this.#stmt.all(encodeParams(params));
+      const n = this.#stmt.all(this.#params(params, 'all'));
       this.#db._afterWrite();
       return decodeRows(n, this.#columns, this.#mode, this.#safe);
     });
@@ -95,7 +105,7 @@ export class Statement {
    */
   *iterate(...params) {
     this.#db._engine();
-    const cursor = guard(() => this.#stmt.iterate(encodeParams(params)));
+    const cursor = guard(() => this.#stmt.iterate(this.#params(params, 'iterate')));
     try {
       for (;;) {
         const batch = guard(() => {
@@ -147,6 +157,17 @@ export class Statement {
     return this;
   }
 
+  /**
+   * Binds parameters for good, as better-sqlite3: later runs take none.
+   * Values are kept as given (arrays and the named object copied) and
+   * checked against the statement by each run, as a call's would be.
+   */
+  bind(...params) {
+    if (this.#bound !== null) throw new TurDBError('MISUSE', 'bind(): the statement already has bound parameters');
+    this.#bound = params.map((p) => (Array.isArray(p) ? [...p] : p && typeof p === 'object' && !ArrayBuffer.isView(p) ? { ...p } : p));
+    return this;
+  }
+
   /** INTEGERs as bigint (always) instead of number (bigint only beyond 2^53). */
   safeIntegers(on = true) {
     this.#safe = on;
@@ -167,11 +188,17 @@ export class Database {
   #readonly;
 
   /**
-   * `new Database()` or `new Database(':memory:')`: a database in memory.
+   * `new Database()` or `new Database(':memory:')`: a database in memory;
+   * `new Database(bytes)`: an in-memory copy of an export() image.
    * In Node.js, `new Database(path)` opens (or creates) a file, guarded by
    * a lock file. Elsewhere use `await Database.open(name, { storage })`.
    */
   constructor(path = ':memory:', options = {}) {
+    if (ArrayBuffer.isView(path) || path instanceof ArrayBuffer) {
+      // As better-sqlite3's new Database(buffer): an in-memory copy of an
+      // image from export() / serialize().
+      return Database.import(path, options);
+    }
     if (typeof path === 'object' && path !== null && !(path instanceof String)) {
       // Internal: an already opened engine (Database.open, import).
       this.#engine = path.engine;
@@ -361,6 +388,11 @@ export class Database {
   export() {
     const e = this._engine();
     return guard(() => e.export());
+  }
+
+  /** better-sqlite3's name for export(). */
+  serialize() {
+    return this.export();
   }
 
   /**

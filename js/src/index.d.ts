@@ -92,11 +92,14 @@ export class Statement<R = Row> {
   raw(on?: boolean): Statement<Value[]>;
   pluck(on?: boolean): Statement<Value>;
   safeIntegers(on?: boolean): this;
+  /** Binds parameters for good (as better-sqlite3): later calls take none. */
+  bind(...params: unknown[]): this;
 }
 
 /** The synchronous API (Node.js, dedicated Workers), shaped like better-sqlite3's. */
 export class Database {
-  constructor(path?: string, options?: Options);
+  /** A path (Node.js), ':memory:', or an export() image to copy into memory. */
+  constructor(path?: string | Uint8Array | ArrayBuffer, options?: Options);
   static open(name: string, options?: OpenOptions): Promise<Database>;
   static openStore(store: PageStore, options?: Options & { name?: string }): Database;
   static import(image: Uint8Array | ArrayBuffer, options?: Options): Database;
@@ -113,6 +116,8 @@ export class Database {
   pragma(source: string, options?: { simple?: boolean }): unknown;
   transaction<F extends (...args: any[]) => any>(fn: F): Transaction<F>;
   export(): Uint8Array;
+  /** better-sqlite3's name for export(). */
+  serialize(): Uint8Array;
   flushed(): Promise<void>;
   close(): this;
 }

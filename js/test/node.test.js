@@ -158,6 +158,37 @@ test('transactions: commit, rollback on throw, nesting, explicit BEGIN', () => {
   db.close();
 });
 
+test('stmt.bind() binds for good; new Database(bytes) and serialize(), as better-sqlite3', () => {
+  const db = new Database();
+  db.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, s TEXT); INSERT INTO t(s) VALUES ('a'), ('b'), ('c')");
+  const one = db.prepare('SELECT s FROM t WHERE id = ?').pluck().bind(2);
+  assert.equal(one.get(), 'b');
+  assert.deepEqual(one.all(), ['b']);
+  code(() => one.get(3), 'MISUSE', /already has bound parameters/);
+  code(() => one.bind(1), 'MISUSE', /already has bound parameters/);
+  const named = { lo: 1, hi: 2 };
+  const range = db.prepare('SELECT s FROM t WHERE id BETWEEN :lo AND :hi ORDER BY id').pluck().bind(named);
+  named.hi = 3; // bound values are a copy
+  assert.deepEqual([...range.iterate()], ['a', 'b']);
+  const ins = db.prepare('INSERT INTO t(s) VALUES (?)').bind('d');
+  assert.equal(ins.run().lastInsertRowid, 4);
+  // Too many or too few bound values fail at the run, as a call's would.
+  code(() => db.prepare('SELECT ?').bind(1, 2).get(), 'INVALID_ARGUMENT');
+  const image = db.serialize();
+  assert.deepEqual(image, db.export());
+  for (const bytes of [image, Buffer.from(image), image.buffer.slice(image.byteOffset, image.byteOffset + image.byteLength)]) {
+    const copy = new Database(bytes);
+    assert.ok(copy instanceof Database);
+    assert.equal(copy.memory, true);
+    assert.deepEqual(copy.prepare('SELECT s FROM t ORDER BY id').pluck().all(), ['a', 'b', 'c', 'd']);
+    copy.close();
+  }
+  const ro = new Database(image, { readonly: true });
+  code(() => ro.exec('DELETE FROM t'), 'READONLY');
+  ro.close();
+  db.close();
+});
+
 test('transaction variants: .deferred, .immediate, .exclusive, .default, as better-sqlite3', () => {
   const db = new Database();
   db.exec('CREATE TABLE t(x UNIQUE)');
