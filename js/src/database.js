@@ -38,9 +38,23 @@ export class Statement {
   #stmt;
   #columns;
   #info = null;
-  #mode = 0; // 0 objects, 1 raw arrays, 2 pluck
+  #mode = 0; // 0 objects, 1 raw arrays, 2 pluck, 3 expand
+  #tables = null; // expand(): each result column's table, '$' for none
   #safe;
   #bound = null; // bind()'s parameters, encoded again for every run
+
+  /** The `n` rows the engine just produced, in the statement's mode. */
+  #decode(n) {
+    if (this.#mode !== 3) return decodeRows(n, this.#columns, this.#mode, this.#safe);
+    const tables = this.#tables;
+    const names = this.#columns;
+    return decodeRows(n, names, 1, this.#safe).map((values) => {
+      const row = {};
+      for (const t of tables) row[t] ??= {};
+      for (let i = 0; i < values.length; i++) row[tables[i]][names[i]] = values[i];
+      return row;
+    });
+  }
 
   /** The parameters of a run: bind()'s, or the call's (not both). */
   #params(params, op) {
@@ -84,7 +98,7 @@ export class Statement {
       const found = this.#stmt.get(this.#params(params, 'get'));
       this.#db._afterWrite();
       if (!found) return undefined;
-      return decodeRows(1, this.#columns, this.#mode, this.#safe)[0];
+      return this.#decode(1)[0];
     });
   }
 
@@ -94,7 +108,7 @@ export class Statement {
     return guard(() => {
       const n = this.#stmt.all(this.#params(params, 'all'));
       this.#db._afterWrite();
-      return decodeRows(n, this.#columns, this.#mode, this.#safe);
+      return this.#decode(n);
     });
   }
 
@@ -110,7 +124,7 @@ export class Statement {
       for (;;) {
         const batch = guard(() => {
           const n = cursor.next(ROW_BATCH);
-          return decodeRows(n, this.#columns, this.#mode, this.#safe);
+          return this.#decode(n);
         });
         yield* batch;
         if (batch.length < ROW_BATCH) return;
@@ -146,14 +160,14 @@ export class Statement {
   /** Rows as arrays instead of objects (`raw(false)` switches back). */
   raw(on = true) {
     if (!this.reader) throw new TurDBError('MISUSE', 'raw(): the statement returns no rows');
-    this.#mode = on ? 1 : 0;
+    this.#mode = on ? 1 : this.#mode === 1 ? 0 : this.#mode;
     return this;
   }
 
   /** Rows as their first column's value. */
   pluck(on = true) {
     if (!this.reader) throw new TurDBError('MISUSE', 'pluck(): the statement returns no rows');
-    this.#mode = on ? 2 : 0;
+    this.#mode = on ? 2 : this.#mode === 2 ? 0 : this.#mode;
     return this;
   }
 
@@ -165,6 +179,18 @@ export class Statement {
   bind(...params) {
     if (this.#bound !== null) throw new TurDBError('MISUSE', 'bind(): the statement already has bound parameters');
     this.#bound = params.map((p) => (Array.isArray(p) ? [...p] : p && typeof p === 'object' && !ArrayBuffer.isView(p) ? { ...p } : p));
+    return this;
+  }
+
+  /**
+   * Rows namespaced by table, as better-sqlite3: `{ t: { a, b }, u: { c } }`,
+   * with expression columns under `$` (`expand(false)` switches back).
+   */
+  expand(on = true) {
+    if (!this.reader) throw new TurDBError('MISUSE', 'expand(): the statement returns no rows');
+    // Taken now: asking the engine while rows are read would clobber them.
+    this.#tables ??= this.columns().map((c) => c.table ?? '$');
+    this.#mode = on ? 3 : this.#mode === 3 ? 0 : this.#mode;
     return this;
   }
 
@@ -291,6 +317,12 @@ export class Database {
   get open() {
     return !!this.#engine && guard(() => this.#engine.isOpen());
   }
+  /** INTEGERs as bigint in statements prepared from now on (as better-sqlite3). */
+  defaultSafeIntegers(on = true) {
+    this.#safe = !!on;
+    return this;
+  }
+
   /** Whether the database was opened with `{ readonly: true }`. */
   get readonly() {
     return this.#readonly;

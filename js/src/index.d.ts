@@ -92,6 +92,8 @@ export class Statement<R = Row> {
   raw(on?: boolean): Statement<Value[]>;
   pluck(on?: boolean): Statement<Value>;
   safeIntegers(on?: boolean): this;
+  /** Rows namespaced by table: `{ t: { a } }`, expression columns under `$`. */
+  expand(on?: boolean): Statement<Record<string, Row>>;
   /** Binds parameters for good (as better-sqlite3): later calls take none. */
   bind(...params: unknown[]): this;
 }
@@ -118,6 +120,8 @@ export class Database {
   export(): Uint8Array;
   /** better-sqlite3's name for export(). */
   serialize(): Uint8Array;
+  /** INTEGERs as bigint in statements prepared from now on. */
+  defaultSafeIntegers(on?: boolean): this;
   flushed(): Promise<void>;
   close(): this;
 }

@@ -189,6 +189,31 @@ test('stmt.bind() binds for good; new Database(bytes) and serialize(), as better
   db.close();
 });
 
+test('stmt.expand() namespaces rows by table; raw/pluck/expand switch off only themselves; defaultSafeIntegers', () => {
+  const db = new Database();
+  db.exec(`CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT); CREATE TABLE u(id INTEGER PRIMARY KEY, t_id, b);
+    INSERT INTO t VALUES (1, 'x'); INSERT INTO u VALUES (10, 1, 'y')`);
+  const q = db.prepare('SELECT tt.id, a, u.id AS uid, b, a || b AS ab FROM t AS tt JOIN u ON u.t_id = tt.id');
+  assert.deepEqual(q.expand().get(), { t: { id: 1, a: 'x' }, u: { uid: 10, b: 'y' }, $: { ab: 'xy' } });
+  assert.deepEqual(q.all(), [{ t: { id: 1, a: 'x' }, u: { uid: 10, b: 'y' }, $: { ab: 'xy' } }]);
+  assert.deepEqual([...q.iterate()], q.all());
+  q.raw(false); // not raw: expand stays on
+  assert.deepEqual(Object.keys(q.get()), ['t', 'u', '$']);
+  assert.deepEqual(q.raw().get(), [1, 'x', 10, 'y', 'xy']);
+  q.expand(false); // not expanding: raw stays on
+  assert.deepEqual(q.get(), [1, 'x', 10, 'y', 'xy']);
+  q.raw(false);
+  assert.deepEqual(q.get(), { id: 1, a: 'x', uid: 10, b: 'y', ab: 'xy' });
+  code(() => db.prepare('DELETE FROM t').expand(), 'MISUSE');
+  const before = db.prepare('SELECT id FROM t').pluck();
+  db.defaultSafeIntegers();
+  assert.equal(db.prepare('SELECT id FROM t').pluck().get(), 1n);
+  assert.equal(before.get(), 1, 'statements prepared before keep their setting');
+  db.defaultSafeIntegers(false);
+  assert.equal(db.prepare('SELECT id FROM t').pluck().get(), 1);
+  db.close();
+});
+
 test('transaction variants: .deferred, .immediate, .exclusive, .default, as better-sqlite3', () => {
   const db = new Database();
   db.exec('CREATE TABLE t(x UNIQUE)');
