@@ -49,8 +49,12 @@ export class Statement {
     const tables = this.#tables;
     const names = this.#columns;
     return decodeRows(n, names, 1, this.#safe).map((values) => {
+      // Defined, not assigned: a table named __proto__ is then a key of
+      // its own rather than Object.prototype, which the columns would fill.
       const row = {};
-      for (const t of tables) row[t] ??= {};
+      for (const t of tables) {
+        if (!Object.hasOwn(row, t)) Object.defineProperty(row, t, { value: {}, writable: true, enumerable: true, configurable: true });
+      }
       for (let i = 0; i < values.length; i++) row[tables[i]][names[i]] = values[i];
       return row;
     });
@@ -178,7 +182,7 @@ export class Statement {
    */
   bind(...params) {
     if (this.#bound !== null) throw new TurDBError('MISUSE', 'bind(): the statement already has bound parameters');
-    this.#bound = params.map((p) => (Array.isArray(p) ? [...p] : p && typeof p === 'object' && !ArrayBuffer.isView(p) ? { ...p } : p));
+    this.#bound = params.map(copyParam);
     return this;
   }
 
@@ -199,6 +203,20 @@ export class Statement {
     this.#safe = on;
     return this;
   }
+}
+
+/** A deep copy of a parameter for bind(): bytes, arrays and named objects. */
+function copyParam(p) {
+  if (p instanceof ArrayBuffer) return p.slice(0);
+  if (ArrayBuffer.isView(p)) return new Uint8Array(p.buffer, p.byteOffset, p.byteLength).slice();
+  if (Array.isArray(p)) return p.map(copyParam);
+  if (p !== null && typeof p === 'object') {
+    const proto = Object.getPrototypeOf(p);
+    if (proto === Object.prototype || proto === null) {
+      return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, copyParam(v)]));
+    }
+  }
+  return p;
 }
 
 function rowid(engineDb) {
@@ -412,6 +430,7 @@ export class Database {
       exclusive: variant('BEGIN EXCLUSIVE'),
     };
     const props = Object.fromEntries(Object.entries(variants).map(([k, v]) => [k, { value: v }]));
+    props.database = { value: db };
     for (const v of Object.values(variants)) Object.defineProperties(v, props);
     return variants.default;
   }

@@ -45,6 +45,7 @@ export type Transaction<F extends (...args: any[]) => any> = F & {
   deferred: Transaction<F>;
   immediate: Transaction<F>;
   exclusive: Transaction<F>;
+  readonly database: Database;
 };
 
 export interface RunResult {
@@ -95,7 +96,7 @@ export class Statement<R = Row> {
   /** Rows namespaced by table: `{ t: { a } }`, expression columns under `$`. */
   expand(on?: boolean): Statement<Record<string, Row>>;
   /** Binds parameters for good (as better-sqlite3): later calls take none. */
-  bind(...params: unknown[]): this;
+  bind(...params: BindParameters): this;
 }
 
 /** The synchronous API (Node.js, dedicated Workers), shaped like better-sqlite3's. */

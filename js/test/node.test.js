@@ -170,6 +170,10 @@ test('stmt.bind() binds for good; new Database(bytes) and serialize(), as better
   const range = db.prepare('SELECT s FROM t WHERE id BETWEEN :lo AND :hi ORDER BY id').pluck().bind(named);
   named.hi = 3; // bound values are a copy
   assert.deepEqual([...range.iterate()], ['a', 'b']);
+  const bytes = new Uint8Array([1, 2]);
+  const blob = db.prepare('SELECT ? AS b, ? AS c').raw().bind(bytes, bytes.buffer.slice(0));
+  bytes[0] = 9; // bound bytes are a copy
+  assert.deepEqual(blob.get().map((b) => [...b]), [[1, 2], [1, 2]]);
   const ins = db.prepare('INSERT INTO t(s) VALUES (?)').bind('d');
   assert.equal(ins.run().lastInsertRowid, 4);
   // Too many or too few bound values fail at the run, as a call's would.
@@ -205,6 +209,10 @@ test('stmt.expand() namespaces rows by table; raw/pluck/expand switch off only t
   q.raw(false);
   assert.deepEqual(q.get(), { id: 1, a: 'x', uid: 10, b: 'y', ab: 'xy' });
   code(() => db.prepare('DELETE FROM t').expand(), 'MISUSE');
+  db.exec('CREATE TABLE "__proto__"(polluted); INSERT INTO "__proto__" VALUES (1)');
+  const odd = db.prepare('SELECT polluted FROM "__proto__"').expand().get();
+  assert.equal(odd.__proto__.polluted, 1); // eslint-disable-line no-proto
+  assert.equal({}.polluted, undefined, 'Object.prototype is untouched');
   const before = db.prepare('SELECT id FROM t').pluck();
   db.defaultSafeIntegers();
   assert.equal(db.prepare('SELECT id FROM t').pluck().get(), 1n);
@@ -224,6 +232,7 @@ test('transaction variants: .deferred, .immediate, .exclusive, .default, as bett
     return xs.length;
   });
   assert.equal(many.default, many);
+  assert.equal(many.immediate.database, db);
   for (const v of ['deferred', 'immediate', 'exclusive']) {
     assert.equal(typeof many[v], 'function', v);
     assert.equal(many[v].default, many, `${v}.default`);

@@ -52,19 +52,24 @@ export class IndexedDBStore {
     }
     const files = [];
     let found = false;
-    const tx = idb.transaction(PAGES, 'readonly');
-    const os = tx.objectStore(PAGES);
-    for (const file of [0, 1]) {
-      const [keys, values] = await Promise.all([request(os.getAllKeys(range(name, file))), request(os.getAll(range(name, file)))]);
-      const pages = new Map();
-      let count = 0;
-      keys.forEach((k, i) => {
-        if (k[2] === -1) count = values[i];
-        else pages.set(k[2], values[i]);
-      });
-      // The main file's count record is written by every sync.
-      if (file === 0) found = keys.length > 0;
-      files.push({ pages, count });
+    try {
+      const tx = idb.transaction(PAGES, 'readonly');
+      const os = tx.objectStore(PAGES);
+      for (const file of [0, 1]) {
+        const [keys, values] = await Promise.all([request(os.getAllKeys(range(name, file))), request(os.getAll(range(name, file)))]);
+        const pages = new Map();
+        let count = 0;
+        keys.forEach((k, i) => {
+          if (k[2] === -1) count = values[i];
+          else pages.set(k[2], values[i]);
+        });
+        // The main file's count record is written by every sync.
+        if (file === 0) found = keys.length > 0;
+        files.push({ pages, count });
+      }
+    } catch (e) {
+      idb.close();
+      throw storeError('IO', `open ${name}: loading the pages from IndexedDB failed (${e?.message ?? e})`, e);
     }
     if (!found && (readonly || fileMustExist)) {
       idb.close();
