@@ -40,6 +40,7 @@ export class Statement {
   #info = null;
   #mode = 0; // 0 objects, 1 raw arrays, 2 pluck, 3 expand
   #tables = null; // expand(): each result column's table, '$' for none
+  #tableKeys = null; // expand(): those tables, each once
   #safe;
   #bound = null; // bind()'s parameters, encoded again for every run
 
@@ -52,9 +53,7 @@ export class Statement {
       // Defined, not assigned: a table named __proto__ is then a key of
       // its own rather than Object.prototype, which the columns would fill.
       const row = {};
-      for (const t of tables) {
-        if (!Object.hasOwn(row, t)) Object.defineProperty(row, t, { value: {}, writable: true, enumerable: true, configurable: true });
-      }
+      for (const t of this.#tableKeys) Object.defineProperty(row, t, { value: {}, writable: true, enumerable: true, configurable: true });
       for (let i = 0; i < values.length; i++) row[tables[i]][names[i]] = values[i];
       return row;
     });
@@ -177,8 +176,8 @@ export class Statement {
 
   /**
    * Binds parameters for good, as better-sqlite3: later runs take none.
-   * Values are kept as given (arrays and the named object copied) and
-   * checked against the statement by each run, as a call's would be.
+   * Values are deep-copied now (copyParam) and checked against the
+   * statement by each run, as a call's would be.
    */
   bind(...params) {
     if (this.#bound !== null) throw new TurDBError('MISUSE', 'bind(): the statement already has bound parameters');
@@ -194,6 +193,7 @@ export class Statement {
     if (!this.reader) throw new TurDBError('MISUSE', 'expand(): the statement returns no rows');
     // Taken now: asking the engine while rows are read would clobber them.
     this.#tables ??= this.columns().map((c) => c.table ?? '$');
+    this.#tableKeys ??= [...new Set(this.#tables)];
     this.#mode = on ? 3 : this.#mode === 3 ? 0 : this.#mode;
     return this;
   }
