@@ -24,6 +24,7 @@ use crate::btree::BTree;
 use crate::catalog::{self, Index, IndexOrigin, Schema, Store, Table};
 use crate::encoding::{Record, Value, ValueRef, encode_record};
 use crate::env::Env;
+use crate::functions::Registry;
 use crate::sql::ast::{self, Conflict, Expr, Stmt};
 use crate::sql::exec::*;
 use crate::sql::ops::{self, Affinity};
@@ -72,6 +73,8 @@ pub(crate) struct State {
     /// counter and copied with the schemas, so two states (the writer and
     /// a snapshot reader) share a number only when they share the schemas.
     schema_gen: u64,
+    /// The database's user functions (shared by the writer and readers).
+    funcs: Arc<Registry>,
 }
 
 /// A schema generation no state has had yet.
@@ -81,8 +84,15 @@ fn next_schema_gen() -> u64 {
 }
 
 impl State {
-    fn new(main: Pager, temp: Pager, schema: Arc<Schema>, env: Arc<dyn Env>) -> State {
+    fn new(
+        main: Pager,
+        temp: Pager,
+        schema: Arc<Schema>,
+        env: Arc<dyn Env>,
+        funcs: Arc<Registry>,
+    ) -> State {
         State {
+            funcs,
             main,
             temp,
             schema,
@@ -177,6 +187,7 @@ pub struct Database {
     cache_pages: usize,
     interrupt: AtomicBool,
     state: Lock<State>,
+    funcs: Arc<Registry>,
 }
 
 impl core::fmt::Debug for Database {
@@ -186,7 +197,7 @@ impl core::fmt::Debug for Database {
 }
 
 /// A number for the calling thread, never 0 (threads without std: always 1).
-fn thread_tag() -> u64 {
+pub(crate) fn thread_tag() -> u64 {
     #[cfg(feature = "std")]
     {
         use core::sync::atomic::AtomicU64 as A;
@@ -261,9 +272,10 @@ impl Database {
         seeds.1.unpin();
         let (main_commit, temp_commit) =
             (main.header().commit_counter, temp.header().commit_counter);
+        let funcs = Arc::new(Registry::default());
         let state = State {
             busy_timeout_ms: options.busy_timeout_ms,
-            ..State::new(main, temp, schema.clone(), env.clone())
+            ..State::new(main, temp, schema.clone(), env.clone(), funcs.clone())
         };
         let committed = Committed {
             schema,
@@ -284,6 +296,7 @@ impl Database {
             cache_pages: options.cache_pages,
             interrupt: AtomicBool::new(false),
             state: Lock::new(state),
+            funcs,
         })
     }
 
@@ -353,6 +366,9 @@ impl Database {
     /// open (waiting up to `busy_timeout` for it to end).
     fn writer(&self, as_owner: Option<u64>) -> Result<Guard<'_, State>> {
         let me = as_owner.unwrap_or_else(thread_tag);
+        if self.funcs.busy(thread_tag()) {
+            return Err(crate::functions::busy_error("run a statement"));
+        }
         // The clock is read only once there is something to wait for: this
         // runs for every statement.
         #[cfg(feature = "std")]
@@ -405,6 +421,9 @@ impl Database {
     /// A snapshot reader at the last commit: a warm one from the pool, or a
     /// new one.
     fn reader(&self) -> Result<Box<State>> {
+        if self.funcs.busy(thread_tag()) {
+            return Err(crate::functions::busy_error("run a query"));
+        }
         let pooled = lock(&self.readers).pop();
         let mut r = match pooled {
             Some(mut r) => {
@@ -417,6 +436,7 @@ impl Database {
                 self.seeds.1.snapshot(self.cache_pages)?,
                 Arc::new(Schema::default()),
                 self.env.clone(),
+                self.funcs.clone(),
             )),
         };
         let current = {
@@ -485,6 +505,9 @@ impl Database {
 
     /// Prepares the first statement of `sql`.
     pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
+        if self.funcs.busy(thread_tag()) {
+            return Err(crate::functions::busy_error("prepare"));
+        }
         let mut p = parser::Parser::new(sql);
         let parsed = p
             .next_statement()?
@@ -552,6 +575,43 @@ impl Database {
     /// SELECTs outside a transaction ran in).
     pub fn reader_stats(&self) -> Vec<crate::storage::PagerStats> {
         lock(&self.readers).iter().map(|r| r.main.stats()).collect()
+    }
+
+    /// Registers a scalar SQL function `name` taking `n_arg` arguments
+    /// (`-1`: any number), as rusqlite's `create_scalar_function` (without
+    /// its flags). It replaces a function of the same name and argument
+    /// count, built-in scalars included; aggregate names are refused. An
+    /// error the function returns fails the statement, with its kind kept
+    /// and the function named. The function must not use this database
+    /// (see [`crate::functions`]).
+    ///
+    /// ```
+    /// # use turdb::{Database, functions::Context};
+    /// let db = Database::open_in_memory()?;
+    /// db.create_scalar_function("double", 1, |ctx: &Context| {
+    ///     Ok(ctx.get::<i64>(0)? * 2)
+    /// })?;
+    /// let v: i64 = db.query_row("SELECT double(21)", (), |r| r.get(0))?;
+    /// assert_eq!(v, 42);
+    /// # Ok::<(), turdb::Error>(())
+    /// ```
+    pub fn create_scalar_function<F, T>(&self, name: &str, n_arg: i32, f: F) -> Result<()>
+    where
+        F: Fn(&crate::functions::Context<'_>) -> Result<T> + Send + Sync + 'static,
+        T: Into<Value>,
+    {
+        self.funcs.set(
+            "create_scalar_function",
+            name,
+            n_arg,
+            Some(Box::new(move |ctx| f(ctx).map(Into::into))),
+        )
+    }
+
+    /// Removes the user function `name` with `n_arg` arguments (NotFound
+    /// when there is none). A built-in it replaced is back.
+    pub fn remove_function(&self, name: &str, n_arg: i32) -> Result<()> {
+        self.funcs.set("remove_function", name, n_arg, None)
     }
 
     /// Stops the running statement with an "interrupted" error.
@@ -1227,6 +1287,9 @@ impl State {
             changes: self.changes,
             total_changes: self.total_changes,
             ticks: 0,
+            funcs: self.funcs.snapshot(),
+            registry: &self.funcs,
+            thread: thread_tag(),
         }
     }
 

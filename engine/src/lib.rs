@@ -32,6 +32,7 @@ mod db;
 pub mod encoding;
 pub mod env;
 mod error;
+pub mod functions;
 pub mod sql;
 pub mod storage;
 pub(crate) mod sync;

@@ -5,7 +5,7 @@
 // handle from open() instead (client.js), which runs this in a Worker.
 
 import { TurDBError } from './errors.js';
-import { engine, guard, encodeParams, decodeRows } from './wasm.js';
+import { engine, guard, encodeParams, decodeRows, notInFunction, userFunction } from './wasm.js';
 
 const SYNC = { off: 0, normal: 1, full: 2 };
 
@@ -384,6 +384,41 @@ export class Database {
     return new Statement(this, guard(() => e.prepare(sql)), this.#safe);
   }
 
+  /**
+   * Registers `fn` as the SQL function `name`, as better-sqlite3's
+   * `db.function(name, [options], fn)`: it takes `fn.length` arguments, or
+   * any number with `{ varargs: true }`; its arguments arrive as row values
+   * do (INTEGERs as bigint with `{ safeIntegers: true }`, else as the
+   * database's default); it returns a number, bigint, string, Uint8Array,
+   * boolean, null or undefined. A throw fails the statement and is
+   * rethrown as it is. `deterministic` is accepted as a hint and not used.
+   * The function must not use the database (a TypeError says so).
+   */
+  function(name, options, fn) {
+    if (typeof options === 'function' && fn === undefined) {
+      fn = options;
+      options = {};
+    }
+    if (typeof name !== 'string') throw new TypeError('function(name, [options], fn): name must be a string');
+    if (typeof fn !== 'function') throw new TypeError('function(name, [options], fn): fn must be a function');
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError('function(name, [options], fn): options must be an object');
+    }
+    for (const k of ['varargs', 'deterministic', 'safeIntegers', 'directOnly']) {
+      if (options[k] !== undefined && typeof options[k] !== 'boolean') {
+        throw new TypeError(`function(${name}): options.${k} must be a boolean`);
+      }
+    }
+    if (options.directOnly) {
+      throw new TurDBError('UNSUPPORTED', `function(${name}): directOnly is not supported`);
+    }
+    const n = options.varargs ? -1 : fn.length;
+    const safe = options.safeIntegers ?? this.#safe;
+    const e = this._engine();
+    guard(() => e.createFunction(name, n, userFunction(name, fn, safe)));
+    return this;
+  }
+
   /** `db.pragma('user_version')` → rows; `{ simple: true }` → the first value. */
   pragma(source, options = {}) {
     const stmt = this.prepare(`PRAGMA ${source}`);
@@ -458,6 +493,7 @@ export class Database {
   /** Closes the database (checkpointing the WAL) and releases its files and lock. */
   close() {
     if (!this.#engine) return this;
+    notInFunction();
     const e = this.#engine;
     try {
       if (e.isOpen()) guard(() => e.close());

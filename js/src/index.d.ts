@@ -4,6 +4,18 @@
 export type Value = number | bigint | string | Uint8Array | null;
 /** What may be bound to a parameter (booleans bind as 0/1, undefined as NULL). */
 export type BindValue = Value | boolean | undefined | ArrayBuffer | ArrayBufferView;
+
+/** Options of `db.function()`, as better-sqlite3's. */
+export interface FunctionOptions {
+  /** Any number of arguments (otherwise `fn.length`). */
+  varargs?: boolean;
+  /** A hint; accepted and not used. */
+  deterministic?: boolean;
+  /** INTEGER arguments as bigint (default: the database's setting). */
+  safeIntegers?: boolean;
+  /** Not supported: `true` throws. */
+  directOnly?: boolean;
+}
 /** Positional values, arrays of them, and at most one object of named values ({ id: 1 } binds :id, @id or $id). */
 export type BindParameters = Array<BindValue | BindValue[] | Record<string, BindValue>>;
 export type Row = Record<string, Value>;
@@ -117,6 +129,9 @@ export class Database {
   exec(sql: string): this;
   prepare<R = Row>(sql: string): Statement<R>;
   pragma(source: string, options?: { simple?: boolean }): unknown;
+  /** Registers a SQL scalar function, as better-sqlite3's db.function. */
+  function(name: string, fn: (...args: any[]) => BindValue): this;
+  function(name: string, options: FunctionOptions, fn: (...args: any[]) => BindValue): this;
   transaction<F extends (...args: any[]) => any>(fn: F): Transaction<F>;
   export(): Uint8Array;
   /** better-sqlite3's name for export(). */

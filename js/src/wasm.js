@@ -64,11 +64,74 @@ export function engine() {
  * aborts with `unreachable`) leaves the instance in an unknown state, so
  * after one every call fails with the panic's message.
  */
+// User functions (db.function): how many are running, and what the
+// innermost one threw, to rethrow as it is once the engine has failed the
+// statement it ran in.
+let calling = 0;
+let thrown = null;
+
+/** Throws if a user-defined function is running (the engine is mid-statement). */
+export function notInFunction() {
+  if (calling > 0) {
+    throw new TypeError('This database connection is busy executing a user-defined function');
+  }
+}
+
+/**
+ * `fn` as the engine calls it (wasm/src/function.rs): the arguments are
+ * `count` values at `ptr` in the codec's format, the result goes into the
+ * input buffer and its length is the answer. No engine call may run
+ * inside (the engine and its buffers are mid-statement); a throw, or a
+ * result that is no SQL value, is kept for guard() to rethrow, and the
+ * engine gets its message.
+ */
+export function userFunction(name, fn, safe) {
+  return function (ptr, len, count) {
+    let v;
+    calling++;
+    try {
+      views();
+      rd = ptr;
+      const args = new Array(count);
+      for (let i = 0; i < count; i++) args[i] = readValue(safe);
+      v = fn(...args);
+    } catch (e) {
+      thrown = { value: e };
+      throw String(e?.message ?? e);
+    } finally {
+      calling--;
+    }
+    try {
+      const base = input(sizeOf(v));
+      at = base;
+      writeValue(v);
+      return at - base;
+    } catch (e) {
+      const bad =
+        e?.code === 'TOO_BIG'
+          ? new TurDBError('TOO_BIG', `user function ${name}() returned ${v}, outside INTEGER's 64-bit range`)
+          : new TurDBError(
+              'TYPE',
+              `user function ${name}() returned a ${describe(v)}, which is not a SQL value (return a number, bigint, string, Uint8Array, boolean or null)`,
+            );
+      thrown = { value: bad };
+      throw bad.message;
+    }
+  };
+}
+
 export function guard(f) {
   if (dead) throw dead;
+  notInFunction();
+  thrown = null;
   try {
     return f();
   } catch (e) {
+    if (thrown) {
+      const t = thrown.value;
+      thrown = null;
+      if (!(e instanceof WebAssembly.RuntimeError)) throw t;
+    }
     if (e instanceof WebAssembly.RuntimeError) {
       let why = e.message;
       try {

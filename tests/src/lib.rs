@@ -34,6 +34,16 @@ pub fn value_bytes(len: usize, seed: u8) -> Vec<u8> {
         .collect()
 }
 
+/// An INTEGER value (short, for expected rows).
+pub fn i(v: i64) -> Value {
+    Value::Integer(v)
+}
+
+/// A TEXT value (short, for expected rows).
+pub fn t(s: &str) -> Value {
+    Value::Text(s.into())
+}
+
 /// The rows of `sql` (panics on an error: for statements a test expects to
 /// work).
 pub fn rows(db: &Database, sql: &str) -> Vec<Vec<Value>> {

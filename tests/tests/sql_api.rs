@@ -6,15 +6,7 @@ fn db() -> Database {
     Database::open_in_memory().unwrap()
 }
 
-use turdb_tests::rows;
-
-fn i(v: i64) -> Value {
-    Value::Integer(v)
-}
-
-fn t(s: &str) -> Value {
-    Value::Text(s.into())
-}
+use turdb_tests::{i, rows, t};
 
 #[test]
 fn create_insert_select() {

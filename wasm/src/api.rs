@@ -216,6 +216,21 @@ impl Engine {
         })
     }
 
+    /// Registers `f`, the JS wrapper of a function, as the SQL function
+    /// `name` with `n_arg` arguments (-1: any); see [`crate::function`].
+    #[wasm_bindgen(js_name = createFunction)]
+    pub fn create_function(
+        &self,
+        name: &str,
+        n_arg: i32,
+        f: js_sys::Function,
+    ) -> Result<(), JsValue> {
+        self.inner
+            .db()?
+            .create_scalar_function(name, n_arg, crate::function::wrap(f))
+            .map_err(to_js)
+    }
+
     /// The last commit as one self-contained image.
     pub fn export(&self) -> Result<Vec<u8>, JsValue> {
         self.inner.db()?.export().map_err(to_js)

@@ -139,6 +139,16 @@ pub fn decode_params(len: usize) -> Result<Decoded> {
     })
 }
 
+/// Decodes the one value in the first `len` bytes of the input buffer.
+pub fn decode_value(len: usize) -> Result<Value> {
+    INPUT.with_borrow(|buf| {
+        let buf = buf
+            .get(..len)
+            .ok_or_else(|| bad("longer than the buffer"))?;
+        Reader { buf, at: 0 }.value()
+    })
+}
+
 /// Appends `v` to `out`.
 pub fn encode_value(out: &mut Vec<u8>, v: &Value) {
     match v {

@@ -2,7 +2,8 @@
 //!
 //! This crate is what the npm package `turdb` (js/) loads: wasm-bindgen
 //! exports over the engine ([`api`]), the byte format parameters and rows
-//! cross the boundary in ([`codec`]), the page store whose files live in
+//! cross the boundary in ([`codec`]), JS functions as SQL functions
+//! ([`function`]), the page store whose files live in
 //! JavaScript ([`store`]: OPFS, node:fs, IndexedDB) and the host
 //! environment ([`WasmEnv`]).
 //!
@@ -22,6 +23,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 pub mod api;
 pub mod codec;
+pub mod function;
 pub mod store;
 
 thread_local! {

@@ -60,6 +60,11 @@ pub(crate) struct Cx<'a> {
     pub total_changes: u64,
     /// Rows visited, to check for an interrupt now and then.
     pub ticks: u32,
+    /// The database's user functions as of the statement's start (None:
+    /// it has none), the registry that runs them, and the calling thread.
+    pub funcs: Option<Arc<crate::functions::FuncMap>>,
+    pub registry: &'a crate::functions::Registry,
+    pub thread: u64,
 }
 
 impl Cx<'_> {
@@ -467,6 +472,18 @@ impl BExpr {
             }
             BExpr::Func(name, args) => {
                 let mut vals = Vec::with_capacity(args.len());
+                // A user function of this name and arity comes first: it
+                // replaces a built-in, as in SQLite.
+                if let Some(f) = cx.funcs.as_ref().and_then(|m| m.find(name, args.len())) {
+                    let f = f.clone();
+                    for a in args.iter_mut() {
+                        vals.push(a.eval(cx, row)?);
+                    }
+                    return cx
+                        .registry
+                        .call(cx.thread, &*f, &vals)
+                        .map_err(|e| e.context(format!("user function {name}()")));
+                }
                 // Short-circuit the lazy functions.
                 match name.as_str() {
                     "iif" | "if" if args.len() == 3 => {
