@@ -213,6 +213,29 @@ pub(crate) fn thread_tag() -> u64 {
     }
 }
 
+/// See [`Statement::readonly`].
+fn stmt_readonly(stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::Select(_) | Stmt::Explain { .. } => true,
+        Stmt::Begin(_)
+        | Stmt::Commit
+        | Stmt::Rollback { .. }
+        | Stmt::Savepoint(_)
+        | Stmt::Release(_) => true,
+        // The PRAGMAs that take an argument to say what to read, a
+        // checkpoint (it writes the main file), and otherwise: a value
+        // sets something.
+        Stmt::Pragma { name, value } => match name.name.to_ascii_lowercase().as_str() {
+            "table_info" | "index_list" | "index_info" | "foreign_key_list" | "integrity_check" => {
+                true
+            }
+            "wal_checkpoint" => false,
+            _ => value.is_none(),
+        },
+        _ => false,
+    }
+}
+
 /// Whether a statement only reads, so it can run on a snapshot.
 fn read_only(stmt: &Stmt) -> bool {
     matches!(stmt, Stmt::Select(_))
@@ -898,6 +921,15 @@ impl core::fmt::Debug for Statement<'_> {
 }
 
 impl<'db> Statement<'db> {
+    /// Whether the statement leaves the database as it is, as SQLite's
+    /// `sqlite3_stmt_readonly`: SELECT, EXPLAIN, transaction control
+    /// (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE change nothing by
+    /// themselves) and PRAGMAs that only read. A SELECT calling a user
+    /// function that writes elsewhere is still read-only here.
+    pub fn readonly(&self) -> bool {
+        stmt_readonly(&self.parsed.stmt)
+    }
+
     pub fn column_count(&self) -> usize {
         self.names.len()
     }

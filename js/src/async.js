@@ -31,8 +31,8 @@ class Queries {
   }
   /** A prepared statement whose run/get/all are async. */
   async prepare(sql) {
-    const { id, columns, reader } = await this._call('prepare', { sql });
-    return new AsyncStatement(this._call, id, columns, reader);
+    const { id, columns, reader, readonly } = await this._call('prepare', { sql });
+    return new AsyncStatement(this._call, id, columns, reader, readonly);
   }
 }
 
@@ -41,12 +41,13 @@ export class AsyncStatement {
   #id;
   #columns;
   /** `columns`: the host's `Statement.columns()`, taken at prepare. */
-  constructor(call, id, columns, reader) {
+  constructor(call, id, columns, reader, readonly) {
     this.#call = call;
     this.#id = id;
     this.#columns = columns;
     this.columnNames = columns.map((c) => c.name);
     this.reader = reader;
+    this.readonly = readonly;
   }
   run(...params) {
     return this.#call('stmt.run', { id: this.#id, params });

@@ -76,6 +76,8 @@ export class Statement {
     this.source = stmt.source;
     /** Whether the statement returns rows. */
     this.reader = this.#columns.length > 0;
+    /** Whether the statement leaves the database as it is (SELECT, EXPLAIN, BEGIN, ...), as better-sqlite3's. */
+    this.readonly = stmt.readonly;
   }
 
   get database() {

@@ -63,7 +63,7 @@ export class Host {
         this.statements.set(id, s);
         // The full column descriptors, so the handle's columns() needs no
         // second round trip.
-        return { id, columns: s.columns(), reader: s.reader };
+        return { id, columns: s.columns(), reader: s.reader, readonly: s.readonly };
       }
       case 'stmt.run':
         return this.stmt(a.id).run(...a.params);

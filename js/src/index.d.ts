@@ -96,6 +96,8 @@ export interface ColumnDescriptor {
 export class Statement<R = Row> {
   readonly source: string;
   readonly reader: boolean;
+  /** True when the statement changes nothing (SELECT, EXPLAIN, transaction control, reading PRAGMAs). */
+  readonly readonly: boolean;
   readonly database: Database;
   run(...params: BindParameters): RunResult;
   get(...params: BindParameters): R | undefined;
@@ -152,6 +154,8 @@ export interface Queries {
 export interface AsyncStatement<R = Row> {
   readonly columnNames: string[];
   readonly reader: boolean;
+  /** True when the statement changes nothing (SELECT, EXPLAIN, transaction control, reading PRAGMAs). */
+  readonly readonly: boolean;
   run(...params: BindParameters): Promise<RunResult>;
   get(...params: BindParameters): Promise<R | undefined>;
   all(...params: BindParameters): Promise<R[]>;

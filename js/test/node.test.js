@@ -493,6 +493,8 @@ test('the async handle works in Node too (open)', async () => {
     assert.deepEqual(await db.query('SELECT x FROM t ORDER BY x'), [{ x: 1 }, { x: 2 }]);
     const s = await db.prepare('SELECT x FROM t WHERE x = ?');
     assert.deepEqual(await s.get(2), { x: 2 });
+    assert.equal(s.readonly, true);
+    assert.equal((await db.prepare('DELETE FROM t')).readonly, false);
     await assert.rejects(db.query('SELEC'), (e) => e.code === 'SYNTAX');
     const image = await db.export();
     await db.close();
@@ -504,4 +506,20 @@ test('the async handle works in Node too (open)', async () => {
   } finally {
     t.done();
   }
+});
+
+test('stmt.readonly says whether a statement changes nothing', () => {
+  const db = new Database();
+  db.exec('CREATE TABLE t(a)');
+  const cases = [
+    ['SELECT * FROM t', true],
+    ['EXPLAIN INSERT INTO t VALUES (1)', true],
+    ['BEGIN', true],
+    ['PRAGMA user_version', true],
+    ['PRAGMA table_info(t)', true],
+    ['PRAGMA user_version = 2', false],
+    ['INSERT INTO t VALUES (1)', false],
+    ['CREATE TABLE u(b)', false],
+  ];
+  for (const [sql, ro] of cases) assert.equal(db.prepare(sql).readonly, ro, sql);
 });

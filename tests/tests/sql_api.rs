@@ -401,3 +401,30 @@ fn a_failing_statement_keeps_the_transactions_earlier_work() {
         vec![vec![i(1)], vec![i(2)], vec![i(5)]]
     );
 }
+
+#[test]
+fn statements_say_whether_they_are_read_only() {
+    let db = db();
+    db.execute_batch("CREATE TABLE t(a)").unwrap();
+    for (sql, ro) in [
+        ("SELECT * FROM t", true),
+        ("WITH x AS (SELECT 1) SELECT * FROM x", true),
+        ("EXPLAIN DELETE FROM t", true),
+        ("BEGIN", true),
+        ("COMMIT", true),
+        ("SAVEPOINT s", true),
+        ("PRAGMA user_version", true),
+        ("PRAGMA table_info(t)", true),
+        ("PRAGMA integrity_check", true),
+        ("PRAGMA user_version = 3", false),
+        ("PRAGMA wal_checkpoint", false),
+        ("INSERT INTO t VALUES (1)", false),
+        ("UPDATE t SET a = 2", false),
+        ("DELETE FROM t", false),
+        ("CREATE TABLE u(b)", false),
+        ("DROP TABLE t", false),
+        ("CREATE INDEX ta ON t(a)", false),
+    ] {
+        assert_eq!(db.prepare(sql).unwrap().readonly(), ro, "{sql}");
+    }
+}

@@ -206,6 +206,7 @@ impl Engine {
         let db = self.inner.db()?;
         let stmt = db.prepare(sql).map_err(to_js)?;
         let columns = stmt.column_names().iter().map(|s| s.to_string()).collect();
+        let readonly = stmt.readonly();
         let slot = Rc::new(RefCell::new(Some(stmt)));
         Inner::track(&self.inner.stmts, &slot);
         Ok(EngineStatement {
@@ -213,6 +214,7 @@ impl Engine {
             inner: self.inner.clone(),
             sql: sql.to_string(),
             columns,
+            readonly,
         })
     }
 
@@ -306,6 +308,7 @@ pub struct EngineStatement {
     inner: Rc<Inner>,
     sql: String,
     columns: Vec<String>,
+    readonly: bool,
 }
 
 /// Values for `stmt` from decoded parameters: positional values fill the
@@ -373,6 +376,13 @@ fn encode_row(values: &[Value], out: &mut Vec<u8>) {
 
 #[wasm_bindgen]
 impl EngineStatement {
+    /// Whether the statement leaves the database as it is
+    /// (`Statement::readonly`).
+    #[wasm_bindgen(getter)]
+    pub fn readonly(&self) -> bool {
+        self.readonly
+    }
+
     /// The result column names.
     pub fn columns(&self) -> Vec<String> {
         self.columns.clone()
