@@ -389,9 +389,7 @@ impl Database {
     /// open (waiting up to `busy_timeout` for it to end).
     fn writer(&self, as_owner: Option<u64>) -> Result<Guard<'_, State>> {
         let me = as_owner.unwrap_or_else(thread_tag);
-        if self.funcs.busy(thread_tag()) {
-            return Err(crate::functions::busy_error("run a statement"));
-        }
+        self.funcs.not_calling("run a statement")?;
         // The clock is read only once there is something to wait for: this
         // runs for every statement.
         #[cfg(feature = "std")]
@@ -444,9 +442,7 @@ impl Database {
     /// A snapshot reader at the last commit: a warm one from the pool, or a
     /// new one.
     fn reader(&self) -> Result<Box<State>> {
-        if self.funcs.busy(thread_tag()) {
-            return Err(crate::functions::busy_error("run a query"));
-        }
+        self.funcs.not_calling("run a query")?;
         let pooled = lock(&self.readers).pop();
         let mut r = match pooled {
             Some(mut r) => {
@@ -528,9 +524,7 @@ impl Database {
 
     /// Prepares the first statement of `sql`.
     pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
-        if self.funcs.busy(thread_tag()) {
-            return Err(crate::functions::busy_error("prepare"));
-        }
+        self.funcs.not_calling("prepare")?;
         let mut p = parser::Parser::new(sql);
         let parsed = p
             .next_statement()?
@@ -1321,7 +1315,6 @@ impl State {
             ticks: 0,
             funcs: self.funcs.snapshot(),
             registry: &self.funcs,
-            thread: thread_tag(),
         }
     }
 

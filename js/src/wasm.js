@@ -86,7 +86,7 @@ export function notInFunction() {
  * engine gets its message.
  */
 export function userFunction(name, fn, safe) {
-  return function (ptr, len, count) {
+  return function (ptr, count) {
     let v;
     calling++;
     try {

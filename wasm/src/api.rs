@@ -368,12 +368,6 @@ impl EngineStatement {
     }
 }
 
-fn encode_row(values: &[Value], out: &mut Vec<u8>) {
-    for v in values {
-        codec::encode_value(out, v);
-    }
-}
-
 #[wasm_bindgen]
 impl EngineStatement {
     /// Whether the statement leaves the database as it is
@@ -434,7 +428,7 @@ impl EngineStatement {
             let mut rows = s.query(p)?;
             match rows.next()? {
                 Some(row) => {
-                    codec::OUTPUT.with_borrow_mut(|o| encode_row(row.values(), o));
+                    codec::OUTPUT.with_borrow_mut(|o| codec::encode_values(o, row.values()));
                     Ok(true)
                 }
                 None => Ok(false),
@@ -451,7 +445,7 @@ impl EngineStatement {
             let mut n = 0u32;
             codec::OUTPUT.with_borrow_mut(|o| {
                 while let Some(row) = rows.next()? {
-                    encode_row(row.values(), o);
+                    codec::encode_values(o, row.values());
                     n += 1;
                 }
                 Ok(n)
@@ -519,7 +513,7 @@ impl EngineCursor {
             while n < max_rows {
                 match run.rows.next()? {
                     Some(row) => {
-                        encode_row(row.values(), o);
+                        codec::encode_values(o, row.values());
                         n += 1;
                     }
                     None => break,

@@ -116,13 +116,19 @@ impl Reader<'_> {
     }
 }
 
-/// Decodes the first `len` bytes of the input buffer.
-pub fn decode_params(len: usize) -> Result<Decoded> {
+/// Runs `f` over a reader of the first `len` bytes of the input buffer.
+fn read_input<T>(len: usize, f: impl FnOnce(&mut Reader<'_>) -> Result<T>) -> Result<T> {
     INPUT.with_borrow(|buf| {
         let buf = buf
             .get(..len)
             .ok_or_else(|| bad("longer than the buffer"))?;
-        let mut r = Reader { buf, at: 0 };
+        f(&mut Reader { buf, at: 0 })
+    })
+}
+
+/// Decodes the first `len` bytes of the input buffer.
+pub fn decode_params(len: usize) -> Result<Decoded> {
+    read_input(len, |r| {
         let mut d = Decoded::default();
         let n = r.u32()?;
         d.positional.reserve(n.min(1024));
@@ -141,12 +147,14 @@ pub fn decode_params(len: usize) -> Result<Decoded> {
 
 /// Decodes the one value in the first `len` bytes of the input buffer.
 pub fn decode_value(len: usize) -> Result<Value> {
-    INPUT.with_borrow(|buf| {
-        let buf = buf
-            .get(..len)
-            .ok_or_else(|| bad("longer than the buffer"))?;
-        Reader { buf, at: 0 }.value()
-    })
+    read_input(len, |r| r.value())
+}
+
+/// Appends `values` to `out`, one after another.
+pub fn encode_values(out: &mut Vec<u8>, values: &[Value]) {
+    for v in values {
+        encode_value(out, v);
+    }
 }
 
 /// Appends `v` to `out`.

@@ -40,22 +40,20 @@ struct JsFn(Function);
 unsafe impl Send for JsFn {}
 unsafe impl Sync for JsFn {}
 
-/// The engine function that calls the JS wrapper `f(argsPtr, argsLen,
-/// count)`, which answers with the length of the result it wrote.
+/// The engine function that calls the JS wrapper `f(argsPtr, count)`,
+/// which answers with the length of the result it wrote.
 pub fn wrap(
     f: Function,
 ) -> impl Fn(&turdb::functions::Context<'_>) -> Result<Value> + Send + Sync + 'static {
     let f = JsFn(f);
     move |ctx| {
-        let (ptr, len) = ARGS.with_borrow_mut(|b| {
+        let ptr = ARGS.with_borrow_mut(|b| {
             b.clear();
-            for v in ctx.values() {
-                codec::encode_value(b, v);
-            }
-            (b.as_ptr() as usize as u32, b.len() as u32)
+            codec::encode_values(b, ctx.values());
+            b.as_ptr() as usize as u32
         });
         let n = JsValue::from(ctx.len() as u32);
-        match f.0.call3(&JsValue::NULL, &ptr.into(), &len.into(), &n) {
+        match f.0.call2(&JsValue::NULL, &ptr.into(), &n) {
             Ok(r) => codec::decode_value(r.as_f64().unwrap_or(-1.0) as usize),
             Err(thrown) => Err(Error::new(
                 ErrorKind::Misuse,

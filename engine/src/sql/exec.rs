@@ -61,10 +61,9 @@ pub(crate) struct Cx<'a> {
     /// Rows visited, to check for an interrupt now and then.
     pub ticks: u32,
     /// The database's user functions as of the statement's start (None:
-    /// it has none), the registry that runs them, and the calling thread.
+    /// it has none), and the registry that runs them.
     pub funcs: Option<Arc<crate::functions::FuncMap>>,
     pub registry: &'a crate::functions::Registry,
-    pub thread: u64,
 }
 
 impl Cx<'_> {
@@ -474,18 +473,14 @@ impl BExpr {
                 let mut vals = Vec::with_capacity(args.len());
                 // A user function of this name and arity comes first: it
                 // replaces a built-in, as in SQLite.
-                if let Some(f) = cx.funcs.as_ref().and_then(|m| m.find(name, args.len())) {
-                    let f = f.clone();
-                    for a in args.iter_mut() {
-                        vals.push(a.eval(cx, row)?);
-                    }
-                    return cx
-                        .registry
-                        .call(cx.thread, &*f, &vals)
-                        .map_err(|e| e.context(format!("user function {name}()")));
-                }
+                let user = cx
+                    .funcs
+                    .as_ref()
+                    .and_then(|m| m.find(name, args.len()))
+                    .cloned();
                 // Short-circuit the lazy functions.
                 match name.as_str() {
+                    _ if user.is_some() => {}
                     "iif" | "if" if args.len() == 3 => {
                         let c = args[0].eval(cx, row)?;
                         let i = if ops::to_bool(&c) == Some(true) { 1 } else { 2 };
@@ -508,7 +503,13 @@ impl BExpr {
                 for a in args.iter_mut() {
                     vals.push(a.eval(cx, row)?);
                 }
-                call_scalar(name, &vals, cx.env)?
+                match user {
+                    Some(f) => cx
+                        .registry
+                        .call(&*f, &vals)
+                        .map_err(|e| e.context(format!("user function {name}()")))?,
+                    None => call_scalar(name, &vals, cx.env)?,
+                }
             }
             BExpr::Raise(kind, msg) => {
                 let m = match msg {
