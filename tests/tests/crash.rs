@@ -248,6 +248,8 @@ struct Outcome {
     /// The state the transaction in flight would have made.
     in_flight: Option<State>,
     calls: u64,
+    /// Page images written as deltas (so that the sweep cuts through them).
+    deltas: u64,
 }
 
 fn workload(store: Box<dyn PageStore>, sync: Synchronous, txns: &[Vec<Op>]) -> Outcome {
@@ -256,6 +258,7 @@ fn workload(store: Box<dyn PageStore>, sync: Synchronous, txns: &[Vec<Op>]) -> O
         committed: vec![empty.clone()],
         in_flight: None,
         calls: 0,
+        deltas: 0,
     };
     let Ok(db) = open(store, sync) else {
         return out;
@@ -278,6 +281,7 @@ fn workload(store: Box<dyn PageStore>, sync: Synchronous, txns: &[Vec<Op>]) -> O
                 break;
             }
         }
+        out.deltas = db.pager_stats().deltas;
     }
     out
 }
@@ -299,6 +303,10 @@ fn sweep(sync: Synchronous, seeds: u64, txns: usize) {
         assert!(
             full.in_flight.is_none(),
             "seed {seed}: the workload fails without faults"
+        );
+        assert!(
+            full.deltas > 0,
+            "seed {seed}: no commit wrote a delta, so none is tested"
         );
         let total = shared.calls();
         let step = std::env::var("TURDB_CRASH_STEP")

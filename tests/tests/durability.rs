@@ -185,12 +185,16 @@ fn with_wal(dir: &Path, name: &str, n: i64) -> (Database, PathBuf) {
 #[test]
 fn a_truncated_wal_keeps_the_commits_before_the_cut() {
     let dir = tempfile::tempdir().unwrap();
-    let (db, path) = with_wal(dir.path(), "a.turdb", 10);
+    let (db, path) = with_wal(dir.path(), "a.turdb", 9);
+    // A last commit of full page images (overflow pages): a small change
+    // to a page already in the WAL would be a delta inside its segment
+    // page, with nothing after it to cut.
+    db.execute("INSERT INTO t(v) VALUES (?)", params!["x".repeat(60_000)])
+        .unwrap();
     let copy = dir.path().join("copy.turdb");
     crash_copy(&path, &copy);
     drop(db);
-    // Cut the last commit's image short (each one-row commit is a segment
-    // page and a leaf image).
+    // Cut the last commit's last image off.
     let wal = FileStore::wal_path(&copy);
     let len = std::fs::metadata(&wal).unwrap().len();
     let f = std::fs::OpenOptions::new().write(true).open(&wal).unwrap();

@@ -14,8 +14,9 @@
 //! which writes `buf` (shorter than a page) over the start of a page inside
 //! the file, leaving the rest of the page as it was, and returns false when
 //! the page is past the end (the engine then writes the whole page). The
-//! WAL's segment pages go through it: a one-page commit then writes 16 KiB
-//! and 180 bytes instead of 32 KiB (`PageStore::write_page_prefix`).
+//! WAL's segment pages go through it: a one-row commit, whose page goes as
+//! a delta inside its segment page, then writes a few hundred bytes
+//! instead of 16 KiB (`PageStore::write_page_prefix`).
 //!
 //! `file` is 0 for the main file and 1 for the WAL. `buf` is a view of this
 //! module's memory, so a store reads and writes pages without a copy (OPFS

@@ -89,6 +89,7 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use hashbrown::{HashMap, HashSet};
 
@@ -99,8 +100,8 @@ use super::page::{
     init_page_header, put_u32, set_count, set_link,
 };
 use super::wal::{
-    self, RecoveryReport, SEGMENT_CAPACITY, Synchronous, WalState, encode_header, encode_segment,
-    segment_len,
+    self, DELTA_FRAME, MAX_DELTA_POSITION, RecoveryReport, SEGMENT_CAPACITY, Synchronous, WAL_GROW,
+    WalState, encode_delta, encode_header, encode_segment, segment_len,
 };
 use super::{FileKind, PageStore};
 use crate::env::Env;
@@ -119,6 +120,22 @@ pub const MIN_CACHE_PAGES: usize = 2;
 
 /// The largest cache the pager accepts: 2^20 pages, 16 GiB.
 pub const MAX_CACHE_PAGES: usize = 1 << 20;
+
+/// A commit of at most this many pages writes a page as a delta against
+/// its base when it can (`wal`'s format), and keeps its full images as
+/// bases: small commits are where a 16 KiB image per page is most of the
+/// cost, and a large one's pages rarely change again soon.
+const DELTA_COMMIT_PAGES: usize = 16;
+
+/// Base images the writer keeps (1 MiB): a bound on memory, not a cache
+/// that must hit.
+const MAX_BASES: usize = 64;
+
+/// The longest delta record, runs and header. A delta grows with every
+/// change since its base and a full image starts afresh, so past some
+/// length a full image is cheaper; this one keeps a one-page commit's
+/// segment inside one 4 KiB block of the WAL.
+const MAX_DELTA: usize = 3900;
 
 /// Options for [`Pager::open`].
 #[derive(Clone, Debug)]
@@ -170,6 +187,8 @@ pub struct PagerStats {
     pub evictions: u64,
     /// Commits completed (by this pager).
     pub commits: u64,
+    /// Page images this pager wrote to the WAL as deltas (`wal`'s format).
+    pub deltas: u64,
     /// Committed page images in the WAL now.
     pub wal_frames: usize,
     /// WAL pages in use (header, segments, images) now.
@@ -213,6 +232,10 @@ struct Cache {
     peak: usize,
     /// Put in vacated slots so they hold no page image.
     placeholder: PageRef,
+    /// Every page made dirty since the list was last compacted (a superset
+    /// of the dirty frames, with repeats), so that a commit need not look
+    /// at every frame of a large cache.
+    dirty_list: Vec<PageNo>,
 }
 
 impl Cache {
@@ -229,6 +252,7 @@ impl Cache {
             hand: NIL,
             peak: 0,
             placeholder: new_page(),
+            dirty_list: Vec::new(),
         }
     }
 
@@ -278,6 +302,9 @@ impl Cache {
     /// Inserts a frame for a page not in the cache. The caller has made
     /// room (`len() < capacity`).
     fn insert(&mut self, no: PageNo, data: PageRef, dirty: bool) -> &mut Frame {
+        if dirty {
+            self.note_dirty(no);
+        }
         let frame = Frame {
             no,
             data,
@@ -370,7 +397,12 @@ struct Savepoint {
     header: FileHeader,
 }
 
+/// Transaction ids, unique in the process (see [`Pager::change_token`]).
+static TXN_IDS: AtomicU64 = AtomicU64::new(1);
+
 struct Txn {
+    /// Unique in the process: no two transactions of any pagers share it.
+    id: u64,
     /// The header as committed, restored by rollback.
     begin_header: FileHeader,
     savepoints: Vec<Savepoint>,
@@ -378,8 +410,11 @@ struct Txn {
     spill: HashMap<PageNo, u32>,
     /// The last WAL position this transaction wrote each page to.
     last_written: HashMap<PageNo, u32>,
-    /// Every image written, in order: (page, WAL position).
+    /// Every image written, in order: (page, frame reference).
     frames: Vec<(PageNo, u32)>,
+    /// Full images of the commit segment that become bases once the
+    /// commit is published: (page, WAL position, encoded image).
+    new_bases: Vec<(PageNo, u32, PageRef)>,
     /// Where the next segment goes, and the chain it continues.
     pos: u32,
     chain: u64,
@@ -421,6 +456,12 @@ pub struct Pager {
     stats: PagerStats,
     /// Scratch image for encoding pages on their way to the store.
     scratch: Box<[u8; PAGE_SIZE]>,
+    /// The writer's bases for deltas: page → (WAL position, encoded image)
+    /// of a committed full image of generation `bases_generation`.
+    bases: HashMap<PageNo, (u32, PageRef)>,
+    bases_generation: u64,
+    /// Delta records of the segment being written.
+    delta_buf: Vec<u8>,
     /// Set by `close`/`into_store`: nothing left to do on drop.
     closed: bool,
     /// See [`PagerOptions::read_only`].
@@ -499,6 +540,9 @@ impl Pager {
             change_seq: 0,
             stats: PagerStats::default(),
             scratch,
+            bases: HashMap::new(),
+            bases_generation: 0,
+            delta_buf: Vec::new(),
             closed: false,
             read_only: options.read_only,
         })
@@ -529,6 +573,9 @@ impl Pager {
             change_seq: 0,
             stats: PagerStats::default(),
             scratch: super::page::zeroed_page(),
+            bases: HashMap::new(),
+            bases_generation: 0,
+            delta_buf: Vec::new(),
             closed: false,
             // A snapshot never begins a transaction, so never writes.
             read_only: self.read_only,
@@ -669,6 +716,14 @@ impl Pager {
     /// know whether the pages they hold are still current.
     pub fn change_seq(&self) -> u64 {
         self.change_seq
+    }
+
+    /// Inside a transaction, a token that no other state of any database
+    /// in the process has: equal tokens mean that nothing changed in
+    /// between (a caller may keep what it learned from the pages, such as
+    /// a table's largest key). `None` outside a transaction.
+    pub fn change_token(&self) -> Option<(u64, u64)> {
+        self.txn.as_ref().map(|t| (t.id, self.change_seq))
     }
 
     /// Whether a write transaction is open.
@@ -837,7 +892,7 @@ impl Pager {
         {
             let store = lock(&shared.store);
             match src {
-                Some(f) => store.read_page(FileKind::Wal, f, buf)?,
+                Some(f) => wal::read_frame(&**store, no, f, buf)?,
                 None => match store.page_view(FileKind::Main, no) {
                     Some(view) => buf.copy_from_slice(view),
                     None => store.read_page(FileKind::Main, no, buf)?,
@@ -847,10 +902,12 @@ impl Pager {
         drop(wal);
         let checked = match src {
             None => self.codec.decode(&shared.main_name, no, buf),
-            Some(f) => self
-                .codec
-                .decode(&shared.wal_name, no, buf)
-                .map_err(|e| e.context(alloc::format!("the image at WAL page {f}"))),
+            Some(f) => self.codec.decode(&shared.wal_name, no, buf).map_err(|e| {
+                e.context(alloc::format!(
+                    "the image at WAL page {}",
+                    wal::frame_position(f)
+                ))
+            }),
         };
         checked?;
         self.stats.reads += 1;
@@ -919,12 +976,15 @@ impl Pager {
                 self.cache.frames[slot as usize].dirty = false;
             }
         }
+        self.cache.compact_dirty();
         Ok(())
     }
 
     /// Appends one segment of the open transaction to the WAL: the images
     /// of `pages`, then the segment page (a commit segment if `commit` is
-    /// the header to commit). Returns where each image went.
+    /// the header to commit). In a small commit, a page with a base is
+    /// written as a delta inside the segment page when the delta is short.
+    /// Returns each page's frame reference.
     fn write_segment(
         &mut self,
         pages: &[(PageNo, PageRef)],
@@ -934,7 +994,17 @@ impl Pager {
             .txn
             .as_mut()
             .ok_or_else(|| Error::internal("write a WAL segment outside a transaction"))?;
+        let at = txn.pos;
+        let deltas =
+            commit.is_some() && pages.len() <= DELTA_COMMIT_PAGES && at <= MAX_DELTA_POSITION;
+        if deltas && self.bases_generation != txn.generation {
+            self.bases.clear();
+            self.bases_generation = txn.generation;
+        }
         let scratch = &mut self.scratch;
+        let delta_buf = &mut self.delta_buf;
+        delta_buf.clear();
+        let mut delta_count = 0;
         let mut store = lock(&self.shared.store);
         if txn.need_wal_header {
             encode_header(scratch, &self.header.database_id, txn.salt, txn.generation);
@@ -942,28 +1012,55 @@ impl Pager {
             self.stats.writes += 1;
             txn.need_wal_header = false;
         }
-        let at = txn.pos;
         let mut entries = Vec::with_capacity(pages.len());
         let mut placed = Vec::with_capacity(pages.len());
+        let mut pos = at + 1;
         for (i, (no, image)) in pages.iter().enumerate() {
             scratch.copy_from_slice(&image[..]);
             let hash = self.codec.encode_hashed(*no, scratch);
-            let pos = at + 1 + i as u32;
+            entries.push((*no, hash));
+            if deltas && let Some((base_pos, base)) = self.bases.get(no) {
+                let room = PAGE_SIZE - segment_len(pages.len(), delta_buf.len());
+                if encode_delta(delta_buf, i, *base_pos, scratch, base, room.min(MAX_DELTA)) {
+                    delta_count += 1;
+                    self.stats.deltas += 1;
+                    placed.push((*no, at | DELTA_FRAME));
+                    continue;
+                }
+            }
             store.write_page(FileKind::Wal, pos, scratch)?;
             self.stats.writes += 1;
-            entries.push((*no, hash));
+            if deltas {
+                txn.new_bases.push((*no, pos, Arc::new(**scratch)));
+            }
             placed.push((*no, pos));
+            pos += 1;
         }
-        let chain = encode_segment(scratch, txn.seq, txn.salt, txn.chain, &entries, commit);
-        // The images went first, so the segment page lies inside the file
-        // and only its described part needs writing.
-        store.write_page_prefix(FileKind::Wal, at, scratch, segment_len(entries.len()))?;
+        let len = segment_len(entries.len(), delta_buf.len());
+        if pos == at + 1 && at >= store.page_count(FileKind::Wal)? {
+            // No image follows this segment page, so it would end the file
+            // and be written whole: grow the file ahead of the log.
+            store.truncate(FileKind::Wal, at.saturating_add(WAL_GROW))?;
+        }
+        let chain = encode_segment(
+            scratch,
+            txn.seq,
+            txn.salt,
+            txn.chain,
+            &entries,
+            delta_buf,
+            delta_count,
+            commit,
+        );
+        // Images went first, or the file was grown, so the segment page
+        // lies inside the file and only its described part needs writing.
+        store.write_page_prefix(FileKind::Wal, at, scratch, len)?;
         self.stats.writes += 1;
         txn.chain = chain;
         txn.seq += 1;
-        txn.pos = at + 1 + pages.len() as u32;
-        for &(no, pos) in &placed {
-            txn.last_written.insert(no, pos);
+        txn.pos = pos;
+        for &(no, frame) in &placed {
+            txn.last_written.insert(no, frame);
         }
         txn.frames.extend_from_slice(&placed);
         Ok(placed)
@@ -1009,7 +1106,10 @@ impl Pager {
             self.note_before(no, before);
         }
         if let Some(f) = self.cache.get(no) {
-            f.dirty = true;
+            if !f.dirty {
+                f.dirty = true;
+                self.cache.note_dirty(no);
+            }
             return Ok(());
         }
         let data = self.load(no)?;
@@ -1148,11 +1248,13 @@ impl Pager {
         }
         let wal = lock(&self.shared.wal);
         self.txn = Some(Txn {
+            id: TXN_IDS.fetch_add(1, Ordering::Relaxed),
             begin_header: self.header.clone(),
             savepoints: Vec::new(),
             spill: HashMap::new(),
             last_written: HashMap::new(),
             frames: Vec::new(),
+            new_bases: Vec::new(),
             pos: wal.end,
             chain: wal.chain,
             seq: wal.seq,
@@ -1272,6 +1374,7 @@ impl Pager {
         for no in self.cache.frames_dirty() {
             self.cache.remove(no);
         }
+        self.cache.dirty_list.clear();
         // Clean frames of spilled pages hold the transaction's version.
         for no in txn.spill.keys() {
             self.cache.remove(*no);
@@ -1356,12 +1459,26 @@ impl Pager {
             let mut wal = lock(&self.shared.wal);
             wal.publish(&txn.frames, txn.pos, txn.chain, txn.seq, header);
             wal.header_written = true;
+            // The file may have grown ahead of the log (`write_segment`).
+            if let Ok(pages) = lock(&self.shared.store).page_count(FileKind::Wal) {
+                wal.file_pages = wal.file_pages.max(pages);
+            }
+        }
+        for (no, pos, image) in txn.new_bases {
+            if self.bases.len() >= MAX_BASES && !self.bases.contains_key(&no) {
+                let any = self.bases.keys().next().copied();
+                if let Some(k) = any {
+                    self.bases.remove(&k);
+                }
+            }
+            self.bases.insert(no, (pos, image));
         }
         for &no in &dirty {
             if let Some(&slot) = self.cache.map.get(&no) {
                 self.cache.frames[slot as usize].dirty = false;
             }
         }
+        self.cache.dirty_list.clear();
         self.stats.commits += 1;
         self.change_seq += 1;
         let (threshold, end) = {
@@ -1448,7 +1565,7 @@ impl Pager {
                 if no >= header.page_count {
                     continue;
                 }
-                store.read_page(FileKind::Wal, pos, scratch)?;
+                wal::read_frame(&**store, no, pos, scratch)?;
                 store.write_page(FileKind::Main, no, scratch)?;
                 self.stats.writes += 1;
                 result.copied += 1;
@@ -1655,7 +1772,19 @@ fn read_main_header(
     store.read_page(FileKind::Main, 0, scratch)?;
     // The header is checked before the checksum so that a file that is not
     // a TurDB database at all gets the clearer message.
-    let header = FileHeader::decode(scratch, name)?;
+    let header = match FileHeader::decode(scratch, name) {
+        Ok(h) => h,
+        // A torn page 0 can carry a new magic number over old fields: when
+        // the checksum fails too, the page is damaged (and the caller may
+        // take the header from the WAL), whatever its fields claim.
+        Err(e) if e.kind() != ErrorKind::Corrupt && codec.decode(name, 0, scratch).is_err() => {
+            return Err(err!(
+                Corrupt,
+                "open {name}: page 0 is damaged or torn (its checksum does not match), and says: {e}"
+            ));
+        }
+        Err(e) => return Err(e),
+    };
     codec.decode(name, 0, scratch)?;
     if scratch.page_type() != Some(PageType::Meta) {
         return Err(err!(
@@ -1711,13 +1840,34 @@ fn placeholder_shared() -> Arc<Shared> {
 }
 
 impl Cache {
+    /// The dirty frames' pages, ascending.
     fn frames_dirty(&self) -> Vec<PageNo> {
-        self.map
-            .values()
-            .map(|&s| &self.frames[s as usize])
-            .filter(|f| f.dirty)
-            .map(|f| f.no)
-            .collect()
+        let mut out: Vec<PageNo> = self
+            .dirty_list
+            .iter()
+            .copied()
+            .filter(|no| {
+                self.map
+                    .get(no)
+                    .is_some_and(|&s| self.frames[s as usize].dirty)
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Records that page `no` became dirty.
+    fn note_dirty(&mut self, no: PageNo) {
+        if self.dirty_list.len() > 2 * self.capacity + 64 {
+            self.compact_dirty();
+        }
+        self.dirty_list.push(no);
+    }
+
+    /// Drops the pages that are no longer dirty from the list.
+    fn compact_dirty(&mut self) {
+        self.dirty_list = self.frames_dirty();
     }
 
     fn clear(&mut self) {
@@ -1874,6 +2024,85 @@ mod tests {
         let r = w.checkpoint(true).unwrap();
         assert!(!r.busy);
         assert_eq!(value(&mut w, a), 2);
+    }
+
+    /// A pager over `store` (recovering its WAL), with a cache of 8 pages.
+    fn reopen(store: Box<dyn PageStore>) -> Pager {
+        let options = PagerOptions {
+            cache_pages: 8,
+            ..PagerOptions::default()
+        };
+        Pager::open(store, options, &TestEnv::new(2)).unwrap()
+    }
+
+    #[test]
+    fn small_commits_write_deltas_that_every_reader_sees() {
+        let mut w = pager(8);
+        w.begin().unwrap();
+        let a = new_page_with(&mut w, 1);
+        let b = new_page_with(&mut w, 7);
+        w.commit().unwrap();
+        assert_eq!(w.stats().deltas, 0, "a page's first image is whole");
+        let old = w.snapshot(4).unwrap();
+        for v in 2..=5 {
+            w.begin().unwrap();
+            stamp(&mut w, a, v);
+            w.commit().unwrap();
+        }
+        assert_eq!(w.stats().deltas, 4);
+        // Every delta is a segment page; no image page follows it.
+        assert_eq!(w.stats().wal_pages, 1 + 3 + 4);
+        // Readers build the images from the WAL: an old snapshot, a new
+        // one, and recovery.
+        let mut old = old;
+        assert_eq!(value(&mut old, a), 1);
+        drop(old);
+        let mut new = w.snapshot(4).unwrap();
+        assert_eq!(value(&mut new, a), 5);
+        assert_eq!(value(&mut new, b), 7);
+        drop(new);
+        let store = w.into_store().unwrap();
+        let mut r = reopen(store);
+        assert_eq!(r.recovery_report().commits, 5);
+        assert_eq!(r.recovery_report().note, None);
+        assert_eq!(value(&mut r, a), 5);
+        // A checkpoint copies the built image home.
+        r.checkpoint(true).unwrap();
+        assert_eq!(r.stats().wal_pages, 1);
+        let mut r = reopen(r.into_store().unwrap());
+        assert_eq!(value(&mut r, a), 5);
+        assert_eq!(value(&mut r, b), 7);
+        assert!(r.check_pages().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_delta_whose_base_is_damaged_ends_the_log_before_it() {
+        let mut w = pager(8);
+        // A main file first, so that recovery has a database to keep.
+        w.begin().unwrap();
+        let a = new_page_with(&mut w, 1);
+        w.commit().unwrap();
+        w.checkpoint(true).unwrap();
+        w.begin().unwrap();
+        stamp(&mut w, a, 2);
+        w.commit().unwrap();
+        w.begin().unwrap();
+        stamp(&mut w, a, 3);
+        w.commit().unwrap();
+        assert_eq!(w.stats().deltas, 1);
+        let mut store = w.into_store().unwrap();
+        // WAL page 2 is the new generation's first image of page a: the
+        // base of the delta after it.
+        let mut page = super::super::page::zeroed_page();
+        store.read_page(FileKind::Wal, 2, &mut page).unwrap();
+        page[150] ^= 0xff;
+        store.write_page(FileKind::Wal, 2, &page).unwrap();
+        let mut p = reopen(store);
+        let report = p.recovery_report();
+        assert_eq!(report.commits, 0, "{report:?}");
+        assert_eq!(value(&mut p, a), 1);
+        let note = report.note.unwrap_or_default();
+        assert!(note.contains("does not match"), "{note}");
     }
 
     #[test]

@@ -15,15 +15,19 @@
 //! The WAL is a file of 16 KiB pages like every file of a database (the
 //! [`PageStore`] is page-granular). Page 0 is the WAL header; after it come
 //! *segments*: a segment page that describes up to [`SEGMENT_CAPACITY`]
-//! page images, followed by those images, each the page exactly as it
-//! would be written to the main file (encoded by the page codec).
+//! page images, followed by the *full* ones, each the page exactly as it
+//! would be written to the main file (encoded by the page codec). An image
+//! may instead be a *delta*: the byte runs in which it differs from an
+//! earlier full image of the same page in the same generation (its *base*),
+//! kept inside the segment page itself. A one-row commit then writes one
+//! segment page of a few hundred bytes, not a 16 KiB image.
 //!
 //! WAL header (WAL page 0):
 //!
 //! ```text
 //! offset size field
 //!      0    8 magic "TurDBwal"
-//!      8    2 WAL format version (1)
+//!      8    2 WAL format version (2; 1 is read too)
 //!     10    2 reserved (0)
 //!     12    4 page size (16384)
 //!     16   16 database id (the main file's; a WAL of another database is ignored)
@@ -42,16 +46,30 @@
 //!     16  128 commit segments: the file header as of this commit (the layout
 //!             of page 0's file header, at the same offset); zeros otherwise
 //!    144    8 salt of the generation
-//!    152    8 chain: xxh3-64 of bytes 0..152 and 160..168+12n, seeded with
+//!    152    8 chain: xxh3-64 of bytes 0..152 and 160..segment_len, seeded with
 //!             the previous segment's chain (the salt for segment 0)
 //!    160    4 flags: bit 0 set = this segment ends a transaction (commit)
-//!    164    4 reserved (0)
+//!    164    4 d: number of delta records (0 in format version 1)
 //!    168 12·n per image: page number (u32), the codec's 64-bit hash of the
 //!             image (whose fold is the page's checksum)
+//!  168+12n    … d delta records, in image order, each:
+//!               +0 2 index of its image in the list above
+//!               +2 2 len: bytes of runs that follow
+//!               +4 4 base: WAL page of a full image of the same page,
+//!                    earlier in this generation
+//!               +8 len runs: offset (u16), length (u16), that many bytes
 //! ```
 //!
-//! Only bytes `0..168 + 12n` of a segment page are written
-//! ([`segment_len`]); the rest keeps stale bytes that nothing reads.
+//! An image with a delta record has no WAL page of its own; the others take
+//! the pages after the segment page, in order. A delta's image is its
+//! base's bytes with the runs written over them, checked against its hash
+//! like any image. Only bytes `0..`[`segment_len`] of a segment page are
+//! written; the rest keeps stale bytes that nothing reads. A segment page
+//! with no full image after it would be the file's last page, where a
+//! store must write a whole page, so the writer first grows the WAL by
+//! that page (`truncate`, [`WAL_GROW`]); a crash between the two, or a
+//! transaction rolled back after it, leaves a zeroed page where a segment
+//! would be, which recovery takes for the clean end of the log.
 //!
 //! A transaction writes one or more segments: the ones its dirty pages
 //! spilled to while it ran (no commit flag), then the final one (commit flag,
@@ -91,8 +109,9 @@ use crate::{Result, err};
 
 /// The WAL header's magic number.
 pub const WAL_MAGIC: [u8; 8] = *b"TurDBwal";
-/// The WAL format version.
-pub const WAL_VERSION: u16 = 1;
+/// The WAL format version this engine writes: 2 adds delta records.
+/// Version 1 WALs (never a delta record) are read as they are.
+pub const WAL_VERSION: u16 = 2;
 /// A segment page's tag.
 pub const SEGMENT_TAG: [u8; 8] = *b"TurDBseg";
 
@@ -108,8 +127,13 @@ const SG_COUNT: usize = 12;
 const SG_SALT: usize = 144;
 const SG_CHAIN: usize = 152;
 const SG_FLAGS: usize = 160;
+const SG_DELTAS: usize = 164;
 const SG_ENTRIES: usize = 168;
 const SG_ENTRY: usize = 12;
+/// A delta record's header: image index, runs length, base.
+const DELTA_HEADER: usize = 8;
+/// A run's header: offset, length.
+const RUN_HEADER: usize = 4;
 
 /// Segment flag: the segment ends a transaction.
 const FLAG_COMMIT: u32 = 1;
@@ -119,6 +143,30 @@ pub const SEGMENT_CAPACITY: usize = (PAGE_SIZE - SG_ENTRIES) / SG_ENTRY;
 
 /// Marks a WAL position that holds a segment page, not an image.
 const NOT_AN_IMAGE: PageNo = PageNo::MAX;
+
+/// Why recovery stopped, when it found a zeroed page for a segment.
+const ZEROED_END: &str = "a zeroed page where the next segment would be";
+
+/// Pages the writer grows the WAL by when a segment page would otherwise
+/// be the file's last page (see the format above). One, so that the file
+/// ends where the log does (a WAL is reused from its start by the next
+/// generation, so it grows only while it is longer than ever before).
+pub const WAL_GROW: u32 = 1;
+
+/// In a *frame reference* (what the WAL index holds for a page), marks a
+/// delta: the rest is the WAL page of the segment that holds it. Without
+/// it, a reference is the WAL page of a full image. WAL positions stay
+/// below this bit ([`MAX_DELTA_POSITION`]).
+pub const DELTA_FRAME: u32 = 1 << 31;
+
+/// Deltas are written only below this WAL position, so that a position
+/// never collides with [`DELTA_FRAME`].
+pub const MAX_DELTA_POSITION: u32 = DELTA_FRAME - 1;
+
+/// The WAL position a frame reference orders by.
+pub fn frame_position(frame: u32) -> u32 {
+    frame & !DELTA_FRAME
+}
 
 /// The hash that binds an image to its segment: the page codec's 64-bit
 /// hash, which the pager computes anyway when it encodes the image.
@@ -167,7 +215,7 @@ fn decode_header(buf: &[u8; PAGE_SIZE]) -> core::result::Result<WalHeader, &'sta
     if get_u64(buf, WH_CHECKSUM) != xxh3_64(&buf[..WH_CHECKSUM]) {
         return Err("the WAL header's checksum does not match (torn or damaged)");
     }
-    if u16::from_le_bytes([buf[WH_VERSION], buf[WH_VERSION + 1]]) != WAL_VERSION {
+    if !(1..=WAL_VERSION).contains(&u16::from_le_bytes([buf[WH_VERSION], buf[WH_VERSION + 1]])) {
         return Err("unknown WAL format version");
     }
     if get_u32(buf, WH_PAGE_SIZE) != PAGE_SIZE as u32 {
@@ -192,32 +240,226 @@ pub fn database_id(store: &dyn PageStore) -> Option<[u8; 16]> {
     decode_header(&buf).ok().map(|h| h.database_id)
 }
 
-/// The chain value of a segment page whose fields are filled in.
-fn segment_chain(buf: &[u8; PAGE_SIZE], prev: u64) -> u64 {
-    let n = (get_u32(buf, SG_COUNT) as usize).min(SEGMENT_CAPACITY);
+/// The chain value of a segment page whose fields are filled in, over its
+/// first `len` bytes ([`segment_len`]).
+fn segment_chain(buf: &[u8; PAGE_SIZE], len: usize, prev: u64) -> u64 {
     let first = xxh3_64_with_seed(&buf[..SG_CHAIN], prev);
-    xxh3_64_with_seed(&buf[SG_FLAGS..SG_ENTRIES + SG_ENTRY * n], first)
+    xxh3_64_with_seed(&buf[SG_FLAGS..len.clamp(SG_ENTRIES, PAGE_SIZE)], first)
 }
 
-/// The bytes of a segment page of `n` images that readers look at: the
-/// rest is not covered by the chain, so the page may be written up to here
-/// only ([`PageStore::write_page_prefix`]) and keep stale bytes after.
-pub fn segment_len(n: usize) -> usize {
-    SG_ENTRIES + SG_ENTRY * n.min(SEGMENT_CAPACITY)
+/// One delta record of a segment page, as read back.
+struct DeltaRecord {
+    index: usize,
+    base: u32,
+    /// Where its runs lie in the segment page.
+    runs: core::ops::Range<usize>,
+}
+
+/// The delta records of a segment page, checked for shape: indexes
+/// ascending and below `n`, runs inside the page, bases below the segment.
+/// Also returns the segment's length ([`segment_len`]).
+fn delta_records(
+    buf: &[u8; PAGE_SIZE],
+    pos: u32,
+) -> core::result::Result<(Vec<DeltaRecord>, usize), &'static str> {
+    let n = get_u32(buf, SG_COUNT) as usize;
+    if n > SEGMENT_CAPACITY {
+        return Err("lists more images than a segment holds");
+    }
+    let d = get_u32(buf, SG_DELTAS) as usize;
+    if d > n {
+        return Err("has more delta records than images");
+    }
+    let mut at = SG_ENTRIES + SG_ENTRY * n;
+    let mut out = Vec::with_capacity(d);
+    for _ in 0..d {
+        if at + DELTA_HEADER > PAGE_SIZE {
+            return Err("has a delta record past the end of the page");
+        }
+        let index = u16::from_le_bytes([buf[at], buf[at + 1]]) as usize;
+        let len = u16::from_le_bytes([buf[at + 2], buf[at + 3]]) as usize;
+        let base = get_u32(buf, at + 4);
+        let runs = at + DELTA_HEADER..at + DELTA_HEADER + len;
+        if runs.end > PAGE_SIZE {
+            return Err("has a delta record past the end of the page");
+        }
+        if index >= n || out.last().is_some_and(|r: &DeltaRecord| r.index >= index) {
+            return Err("has delta records out of order");
+        }
+        if base == 0 || base >= pos {
+            return Err("has a delta whose base is not an earlier WAL page");
+        }
+        at = runs.end;
+        out.push(DeltaRecord { index, base, runs });
+    }
+    Ok((out, at))
+}
+
+/// The bytes of a segment page that readers look at, for `n` images and
+/// `delta_bytes` of delta records: the rest is not covered by the chain,
+/// so the page may be written up to here only
+/// ([`PageStore::write_page_prefix`]) and keep stale bytes after.
+pub fn segment_len(n: usize, delta_bytes: usize) -> usize {
+    (SG_ENTRIES + SG_ENTRY * n.min(SEGMENT_CAPACITY) + delta_bytes).min(PAGE_SIZE)
+}
+
+/// Appends to `out` the delta record that turns `base` into `image` (both
+/// encoded), for the image at `index` of its segment whose base is at WAL
+/// page `base_pos`. Returns false, with `out` as it was, if the record
+/// would be longer than `max` bytes.
+pub fn encode_delta(
+    out: &mut Vec<u8>,
+    index: usize,
+    base_pos: u32,
+    image: &[u8; PAGE_SIZE],
+    base: &[u8; PAGE_SIZE],
+    max: usize,
+) -> bool {
+    let start = out.len();
+    if max < DELTA_HEADER || index > u16::MAX as usize {
+        return false;
+    }
+    out.extend_from_slice(&[0; DELTA_HEADER]);
+    let limit = start + max;
+    // First find the 256-byte blocks that differ at all, with an OR of
+    // XORs that the compiler vectorises (no early exit); then, only inside
+    // those, a run covers consecutive differing 8-byte words (running on
+    // into the next block), trimmed to the bytes that differ at its ends.
+    const W: usize = 8;
+    const BLOCK: usize = 256;
+    let mut differs = [false; PAGE_SIZE / BLOCK];
+    for (d, (a, b)) in differs
+        .iter_mut()
+        .zip(image.chunks_exact(BLOCK).zip(base.chunks_exact(BLOCK)))
+    {
+        let mut acc = [0u8; 16];
+        for (x, y) in a.chunks_exact(16).zip(b.chunks_exact(16)) {
+            for i in 0..16 {
+                acc[i] |= x[i] ^ y[i];
+            }
+        }
+        *d = acc != [0; 16];
+    }
+    let word_differs = |at: usize| {
+        let (x, y) = (&image[at..at + W], &base[at..at + W]);
+        (0..W).fold(0u8, |acc, i| acc | (x[i] ^ y[i])) != 0
+    };
+    let mut w = 0;
+    while w < PAGE_SIZE {
+        if w % BLOCK == 0 && !differs[w / BLOCK] {
+            w += BLOCK;
+            continue;
+        }
+        if !word_differs(w) {
+            w += W;
+            continue;
+        }
+        let mut end = w + W;
+        while end < PAGE_SIZE && word_differs(end) {
+            end += W;
+        }
+        let mut lo = w;
+        while image[lo] == base[lo] {
+            lo += 1;
+        }
+        let mut hi = end;
+        while image[hi - 1] == base[hi - 1] {
+            hi -= 1;
+        }
+        if out.len() + RUN_HEADER + (hi - lo) > limit {
+            out.truncate(start);
+            return false;
+        }
+        out.extend_from_slice(&(lo as u16).to_le_bytes());
+        out.extend_from_slice(&((hi - lo) as u16).to_le_bytes());
+        out.extend_from_slice(&image[lo..hi]);
+        w = end;
+    }
+    let len = out.len() - start - DELTA_HEADER;
+    out[start..start + 2].copy_from_slice(&(index as u16).to_le_bytes());
+    out[start + 2..start + 4].copy_from_slice(&(len as u16).to_le_bytes());
+    out[start + 4..start + 8].copy_from_slice(&base_pos.to_le_bytes());
+    true
+}
+
+/// Writes a delta record's runs over `buf` (which holds its base).
+fn apply_runs(runs: &[u8], buf: &mut [u8; PAGE_SIZE]) -> core::result::Result<(), &'static str> {
+    let mut at = 0;
+    while at < runs.len() {
+        if at + RUN_HEADER > runs.len() {
+            return Err("a delta run is cut short");
+        }
+        let off = u16::from_le_bytes([runs[at], runs[at + 1]]) as usize;
+        let len = u16::from_le_bytes([runs[at + 2], runs[at + 3]]) as usize;
+        at += RUN_HEADER;
+        if at + len > runs.len() || off + len > PAGE_SIZE {
+            return Err("a delta run lies outside its page");
+        }
+        buf[off..off + len].copy_from_slice(&runs[at..at + len]);
+        at += len;
+    }
+    Ok(())
+}
+
+/// Reads the committed (or spilled) image of page `page` that frame
+/// reference `frame` names into `buf`: a full image's WAL page, or a delta
+/// applied to its base. The image is checked against its segment's hash
+/// when it is a delta (a full image is checked by the page codec).
+pub fn read_frame(
+    store: &dyn PageStore,
+    page: PageNo,
+    frame: u32,
+    buf: &mut [u8; PAGE_SIZE],
+) -> Result<()> {
+    if frame & DELTA_FRAME == 0 {
+        return store.read_page(FileKind::Wal, frame, buf);
+    }
+    let pos = frame_position(frame);
+    let wal = store.name(FileKind::Wal);
+    let mut seg = super::page::zeroed_page();
+    store.read_page(FileKind::Wal, pos, &mut seg)?;
+    if seg[..8] != SEGMENT_TAG {
+        return Err(bad_frame(wal, pos, page, "no segment page there"));
+    }
+    let (records, _) = delta_records(&seg, pos).map_err(|why| bad_frame(wal, pos, page, why))?;
+    let record = records
+        .iter()
+        .find(|r| get_u32(&seg[..], SG_ENTRIES + SG_ENTRY * r.index) == page)
+        .ok_or_else(|| bad_frame(wal, pos, page, "the segment holds no delta of this page"))?;
+    let hash = get_u64(&seg[..], SG_ENTRIES + SG_ENTRY * record.index + 4);
+    store.read_page(FileKind::Wal, record.base, buf)?;
+    apply_runs(&seg[record.runs.clone()], buf).map_err(|why| bad_frame(wal, pos, page, why))?;
+    if image_hash(buf) != hash {
+        return Err(bad_frame(
+            wal,
+            pos,
+            page,
+            "the delta applied to its base does not give the image its segment names",
+        ));
+    }
+    Ok(())
 }
 
 /// Fills in a segment page. `entries` are (page number, image hash);
+/// `deltas` holds `delta_count` records made by [`encode_delta`];
 /// `header` is the commit's file header, for a commit segment. Returns the
 /// segment's chain value.
+#[allow(clippy::too_many_arguments)]
 pub fn encode_segment(
     buf: &mut [u8; PAGE_SIZE],
     seq: u32,
     salt: u64,
     prev_chain: u64,
     entries: &[(PageNo, u64)],
+    deltas: &[u8],
+    delta_count: usize,
     commit: Option<&FileHeader>,
 ) -> u64 {
     debug_assert!(entries.len() <= SEGMENT_CAPACITY);
+    debug_assert!(
+        segment_len(entries.len(), deltas.len())
+            == SG_ENTRIES + SG_ENTRY * entries.len() + deltas.len()
+    );
     buf.fill(0);
     buf[..8].copy_from_slice(&SEGMENT_TAG);
     put_u32(buf, SG_SEQ, seq);
@@ -232,7 +474,10 @@ pub fn encode_segment(
         put_u32(buf, at, no);
         put_u64(buf, at + 4, hash);
     }
-    let chain = segment_chain(buf, prev_chain);
+    put_u32(buf, SG_DELTAS, delta_count as u32);
+    let at = SG_ENTRIES + SG_ENTRY * entries.len();
+    buf[at..at + deltas.len()].copy_from_slice(deltas);
+    let chain = segment_chain(buf, at + deltas.len(), prev_chain);
     put_u64(buf, SG_CHAIN, chain);
     chain
 }
@@ -284,11 +529,14 @@ pub struct WalState {
     /// `end` of the previous generation when this one began (so a snapshot
     /// taken there knows it now reads the main file).
     pub prev_end: u32,
-    /// Committed frames per page, ascending WAL positions.
+    /// Committed frames per page (frame references, see [`DELTA_FRAME`]),
+    /// ascending WAL positions.
     index: HashMap<PageNo, Vec<u32>>,
-    /// For each WAL position below `end`: the page its image holds, or
+    /// For each WAL position below `end`: the page its full image holds, or
     /// `NOT_AN_IMAGE` for a segment page.
     frame_pages: Vec<PageNo>,
+    /// (segment's WAL position, page) of every committed delta, ascending.
+    delta_frames: Vec<(u32, PageNo)>,
     /// Each commit of this generation: its end and its file header.
     commits: Vec<(u32, FileHeader)>,
     /// Frames below this position are in the main file.
@@ -364,6 +612,10 @@ impl WalState {
             }
             store.read_page(FileKind::Wal, pos, &mut buf)?;
             if buf[..8] != SEGMENT_TAG {
+                if buf[..8] == [0; 8] {
+                    // Where the writer grew the file ahead of itself.
+                    break Some(String::from(ZEROED_END));
+                }
                 break Some(alloc::format!("no segment at WAL page {pos}"));
             }
             if get_u64(&buf[..], SG_SALT) != st.salt {
@@ -377,35 +629,64 @@ impl WalState {
                     "the segment at WAL page {pos} is out of sequence"
                 ));
             }
-            let c = segment_chain(&buf, chain);
+            let (records, len) = match delta_records(&buf, pos) {
+                Ok(r) => r,
+                Err(why) => break Some(alloc::format!("the segment at WAL page {pos} {why}")),
+            };
+            let c = segment_chain(&buf, len, chain);
             if c != get_u64(&buf[..], SG_CHAIN) {
                 break Some(alloc::format!(
                     "the segment at WAL page {pos} does not check out (torn, or a stale tail)"
                 ));
             }
-            if pos as usize + 1 + n > st.file_pages as usize {
+            let full = n - records.len();
+            if pos as usize + 1 + full > st.file_pages as usize {
                 break Some(alloc::format!(
-                    "the segment at WAL page {pos} lists {n} pages but the file ends first (truncated)"
+                    "the segment at WAL page {pos} lists {full} pages but the file ends first (truncated)"
+                ));
+            }
+            if !records.is_empty() && pos > MAX_DELTA_POSITION {
+                break Some(alloc::format!(
+                    "the segment at WAL page {pos} has deltas past the last WAL page they may be at"
                 ));
             }
             let mut bad = None;
+            let mut fpos = pos + 1;
+            let mut records = records.iter().peekable();
             for i in 0..n {
                 let at = SG_ENTRIES + SG_ENTRY * i;
                 let (no, hash) = (get_u32(&buf[..], at), get_u64(&buf[..], at + 4));
-                let fpos = pos + 1 + i as u32;
-                store.read_page(FileKind::Wal, fpos, &mut img)?;
-                if image_hash(&img) != hash || no == 0 {
+                let delta = records.next_if(|r| r.index == i);
+                let (frame, checked) = match delta {
+                    None => {
+                        store.read_page(FileKind::Wal, fpos, &mut img)?;
+                        fpos += 1;
+                        (fpos - 1, image_hash(&img) == hash)
+                    }
+                    // A base is a full image of the same page (pending or
+                    // committed); what it gives is checked by the hash.
+                    Some(r) => {
+                        let base_ok = pending.iter().any(|&(p, f)| p == no && f == r.base)
+                            || st.frame_pages.get(r.base as usize) == Some(&no);
+                        let ok = base_ok
+                            && store.read_page(FileKind::Wal, r.base, &mut img).is_ok()
+                            && apply_runs(&buf[r.runs.clone()], &mut img).is_ok()
+                            && image_hash(&img) == hash;
+                        (pos | DELTA_FRAME, ok)
+                    }
+                };
+                if !checked || no == 0 {
                     bad = Some(alloc::format!(
-                        "the image at WAL page {fpos} (page {no}) does not match its segment (torn)"
+                        "the image of page {no} in the segment at WAL page {pos} does not match it (torn)"
                     ));
                     break;
                 }
-                pending.push((no, fpos));
+                pending.push((no, frame));
             }
             if bad.is_some() {
                 break bad;
             }
-            let next = pos + 1 + n as u32;
+            let next = fpos;
             if get_u32(&buf[..], SG_FLAGS) & FLAG_COMMIT != 0 {
                 let header = match FileHeader::decode(&buf, name) {
                     Ok(h) if h.database_id == main.database_id => h,
@@ -418,9 +699,9 @@ impl WalState {
                 st.report.commits += 1;
                 st.report.frames += pending.len() as u64;
                 st.frame_pages.resize(next as usize, NOT_AN_IMAGE);
-                for (no, fpos) in pending.drain(..) {
-                    st.frame_pages[fpos as usize] = no;
-                    st.index.entry(no).or_default().push(fpos);
+                let end = st.end;
+                for (no, frame) in pending.drain(..) {
+                    st.add_frame(no, frame, end);
                 }
                 if next <= home {
                     st.backfilled = next;
@@ -449,6 +730,10 @@ impl WalState {
             return Ok(st);
         }
         st.report.dropped_pages = st.file_pages - st.end;
+        if pending.is_empty() && stop.as_deref() == Some(ZEROED_END) {
+            // The log ends cleanly where the file was grown ahead of it.
+            st.report.dropped_pages = 0;
+        }
         if st.report.dropped_pages > 0 {
             let uncommitted = if pending.is_empty() {
                 String::new()
@@ -484,6 +769,7 @@ impl WalState {
             prev_end: 1,
             index: HashMap::new(),
             frame_pages: alloc::vec![NOT_AN_IMAGE],
+            delta_frames: Vec::new(),
             commits: Vec::new(),
             backfilled: 1,
             header: main,
@@ -507,11 +793,33 @@ impl WalState {
         self.report.note = Some(note);
     }
 
-    /// The newest committed frame of `page` below `limit`.
+    /// The newest committed frame of `page` below `limit` (a frame
+    /// reference, for [`read_frame`]).
     pub fn lookup(&self, page: PageNo, limit: u32) -> Option<u32> {
         let frames = self.index.get(&page)?;
-        let i = frames.partition_point(|&f| f < limit);
+        let i = frames.partition_point(|&f| frame_position(f) < limit);
         (i > 0).then(|| frames[i - 1])
+    }
+
+    /// Records a committed frame of `page`. A page written twice by one
+    /// transaction (whose frames are at `txn_start` and beyond) keeps its
+    /// last image.
+    fn add_frame(&mut self, page: PageNo, frame: u32, txn_start: u32) {
+        let pos = frame_position(frame);
+        if frame & DELTA_FRAME == 0 {
+            self.frame_pages[pos as usize] = page;
+        } else {
+            self.delta_frames.push((pos, page));
+        }
+        let v = self.index.entry(page).or_default();
+        match v.last_mut() {
+            Some(l) if frame_position(*l) >= txn_start => {
+                if frame_position(*l) < pos {
+                    *l = frame;
+                }
+            }
+            _ => v.push(frame),
+        }
     }
 
     /// Whether any committed frame exists (a fast path for readers).
@@ -543,17 +851,9 @@ impl WalState {
         header: FileHeader,
     ) {
         self.frame_pages.resize(new_end as usize, NOT_AN_IMAGE);
-        for &(no, pos) in frames {
-            self.frame_pages[pos as usize] = no;
-            let v = self.index.entry(no).or_default();
-            // A page written twice by one transaction keeps its last image.
-            if v.last().is_some_and(|&l| l >= self.end) {
-                if let Some(l) = v.last_mut() {
-                    *l = (*l).max(pos);
-                }
-            } else {
-                v.push(pos);
-            }
+        let start = self.end;
+        for &(no, frame) in frames {
+            self.add_frame(no, frame, start);
         }
         self.commits.push((new_end, header.clone()));
         self.header = header;
@@ -604,11 +904,15 @@ impl WalState {
         let from = self.current_snapshot(generation, from)?;
         let to = self.end as usize;
         let from = (from as usize).min(to);
+        let deltas = self
+            .delta_frames
+            .partition_point(|&(s, _)| (s as usize) < from);
         Some(
             self.frame_pages[from..to]
                 .iter()
                 .copied()
                 .filter(|&p| p != NOT_AN_IMAGE)
+                .chain(self.delta_frames[deltas..].iter().map(|&(_, p)| p))
                 .collect(),
         )
     }
@@ -632,7 +936,7 @@ impl WalState {
             .iter()
             .filter_map(|(&no, _)| {
                 let f = self.lookup(no, limit)?;
-                (f >= self.backfilled).then_some((no, f))
+                (frame_position(f) >= self.backfilled).then_some((no, f))
             })
             .collect();
         out.sort_unstable();
@@ -663,6 +967,7 @@ impl WalState {
         self.index.clear();
         self.frame_pages.clear();
         self.frame_pages.push(NOT_AN_IMAGE);
+        self.delta_frames.clear();
         self.commits.clear();
         self.header_written = false;
     }
