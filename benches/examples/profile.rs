@@ -39,6 +39,32 @@ fn main() {
         );
         return;
     }
+    if op == "txn10k" {
+        // 10,000-row transactions on a file in synchronous FULL, as
+        // `benches/commit.rs`'s `commit_10k_rows` (n transactions).
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = turdb::Database::open(dir.path().join("t.turdb")).expect("open");
+        db.execute_batch("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
+            .expect("create");
+        let start = Instant::now();
+        for _ in 0..n {
+            let tx = db.transaction().expect("begin");
+            {
+                let mut ins = tx.prepare("INSERT INTO t(v) VALUES (?)").expect("prepare");
+                for _ in 0..10_000 {
+                    ins.execute(turdb::params!["x".repeat(100)])
+                        .expect("insert");
+                }
+            }
+            tx.commit().expect("commit");
+        }
+        eprintln!(
+            "txn10k {n}: {:?} ({:?} each)",
+            start.elapsed(),
+            start.elapsed() / n as u32
+        );
+        return;
+    }
     if op == "commit" {
         // Autocommit one-row INSERTs on a file in synchronous NORMAL, as
         // `benches/commit.rs` does.

@@ -1725,6 +1725,8 @@ pub(crate) struct LoneInsert {
     moves_params: bool,
     /// The row's values, kept between runs for its allocation.
     src: Vec<Value>,
+    /// [`Writer`]'s, kept between runs.
+    max_rowid: Option<((u64, u64), i64)>,
 }
 
 impl LoneInsert {
@@ -1767,6 +1769,7 @@ impl LoneInsert {
         });
         Some(LoneInsert {
             moves_params,
+            max_rowid: None,
             src: Vec::with_capacity(exprs.len()),
             generation: st.schema_gen,
             indexes: schema_of(st, table.store).indexes_of(&table.name),
@@ -1861,10 +1864,12 @@ impl LoneInsert {
                 // lone_insert leaves out tables with a NOT NULL default.
                 defaults: Vec::new(),
                 stated: self.stated,
+                max_rowid: self.max_rowid.take(),
             };
             let r = w.insert(&mut cx, vals, rowid, self.conflict);
             self.checks = w.checks;
             self.generated = w.generated;
+            self.max_rowid = w.max_rowid;
             r
         });
         self.src = src;
@@ -2638,6 +2643,7 @@ fn create_table(
                 generated: Vec::new(),
                 defaults: Vec::new(),
                 stated: false,
+                max_rowid: None,
             };
             w.insert(&mut cx, vals, None, Conflict::Abort)?;
         }
@@ -2714,6 +2720,7 @@ fn create_index(
             generated: Vec::new(),
             defaults: Vec::new(),
             stated: false,
+            max_rowid: None,
         };
         let width = table.columns.len() + 1;
         in_batches(
@@ -3294,6 +3301,10 @@ struct Writer<'a> {
     /// Whether the statement named its conflict mode (`INSERT OR ...`,
     /// `UPDATE OR ...`), which then wins over a constraint's own clause.
     stated: bool,
+    /// The table's largest rowid as of a pager change token
+    /// ([`crate::storage::Pager::change_token`]): a run of inserts with
+    /// nothing in between takes the next rowid without a descent.
+    max_rowid: Option<((u64, u64), i64)>,
 }
 
 fn constraint_name(table: &Table, ix: &Index) -> String {
@@ -3518,21 +3529,28 @@ impl Writer<'_> {
             return Ok(None);
         }
         let tree = BTree::open(t.root);
-        let rowid = match rowid {
-            Some(r) => r,
-            None => {
+        let pager = cx.pager(t.store);
+        let token = pager.change_token();
+        // The largest rowid before this row, when known (None: empty).
+        let known_max = match self.max_rowid.take() {
+            Some((at, max)) if token == Some(at) => Some(Some(max)),
+            _ if rowid.is_some() => None,
+            _ => {
                 let mut cur = tree.cursor();
-                let pager = cx.pager(t.store);
-                if cur.last(pager)? {
-                    let max = rowid_from_key(cur.key(), &t.name)?;
-                    if max == i64::MAX {
-                        return Err(err!(Full, "table {}: no rowid left", t.name));
-                    }
-                    max + 1
+                Some(if cur.last(pager)? {
+                    Some(rowid_from_key(cur.key(), &t.name)?)
                 } else {
-                    1
-                }
+                    None
+                })
             }
+        };
+        let rowid = match (rowid, known_max) {
+            (Some(r), _) => r,
+            (None, Some(Some(i64::MAX))) => {
+                return Err(err!(Full, "table {}: no rowid left", t.name));
+            }
+            (None, Some(Some(max))) => max + 1,
+            (None, _) => 1,
         };
         if let Some(a) = t.rowid_alias {
             vals[a] = Value::Integer(rowid);
@@ -3620,6 +3638,9 @@ impl Writer<'_> {
         }
         for (ix, k) in self.indexes.iter().zip(&keys) {
             BTree::open(ix.root).insert(cx.pager(ix.store), k, &[])?;
+        }
+        if let (Some(max), Some(at)) = (known_max, cx.pager(t.store).change_token()) {
+            self.max_rowid = Some((at, max.map_or(rowid, |m| m.max(rowid))));
         }
         Ok(Some(rowid))
     }
@@ -4322,6 +4343,7 @@ fn insert(
         generated,
         defaults,
         stated: ins.or.is_some(),
+        max_rowid: None,
     };
     let mut changes = 0u64;
     let mut out_rows = Vec::new();
@@ -4860,6 +4882,7 @@ fn update(
         generated,
         defaults,
         stated: up.or.is_some(),
+        max_rowid: None,
     };
     let set_cols: Vec<usize> = sets.iter().map(|(i, _)| *i).collect();
     let mut changes = 0u64;
@@ -5016,6 +5039,7 @@ fn delete(
         generated: Vec::new(),
         defaults: Vec::new(),
         stated: false,
+        max_rowid: None,
     };
     let n = table.columns.len();
     let mut changes = 0u64;

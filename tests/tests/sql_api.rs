@@ -428,3 +428,55 @@ fn statements_say_whether_they_are_read_only() {
         assert_eq!(db.prepare(sql).unwrap().readonly(), ro, "{sql}");
     }
 }
+
+/// A kept INSERT remembers the table's largest rowid between runs of one
+/// transaction; whatever happens in between must be seen.
+#[test]
+fn a_kept_insert_takes_the_next_rowid_after_anything_in_between() {
+    let db = db();
+    db.execute_batch(
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT UNIQUE);
+         CREATE TABLE u(x)",
+    )
+    .unwrap();
+    db.execute_batch("BEGIN").unwrap();
+    let mut ins = db.prepare("INSERT INTO t(id, v) VALUES (?, ?)").unwrap();
+    let mut run =
+        |id: Option<i64>, v: &str| ins.execute(params![id, v]).map(|_| db.last_insert_rowid());
+    assert_eq!(run(None, "a").unwrap(), 1);
+    assert_eq!(run(None, "b").unwrap(), 2);
+    // Another statement inserts a larger rowid.
+    db.execute("INSERT INTO t VALUES (100, 'c')", ()).unwrap();
+    assert_eq!(run(None, "d").unwrap(), 101);
+    // This statement's own explicit rowid, then automatic ones.
+    assert_eq!(run(Some(500), "e").unwrap(), 500);
+    assert_eq!(run(None, "f").unwrap(), 501);
+    assert_eq!(run(Some(7), "g").unwrap(), 7);
+    assert_eq!(run(None, "h").unwrap(), 502);
+    // The largest rows deleted: the next rowid comes down, as in SQLite.
+    db.execute("DELETE FROM t WHERE id > 100", ()).unwrap();
+    assert_eq!(run(None, "i").unwrap(), 101);
+    // A write to another table in between changes nothing.
+    db.execute("INSERT INTO u VALUES (1)", ()).unwrap();
+    assert_eq!(run(None, "j").unwrap(), 102);
+    // A savepoint rolled back takes its rows with it.
+    db.execute_batch("SAVEPOINT s").unwrap();
+    assert_eq!(run(None, "k").unwrap(), 103);
+    assert_eq!(run(None, "l").unwrap(), 104);
+    db.execute_batch("ROLLBACK TO s").unwrap();
+    assert_eq!(run(None, "m").unwrap(), 103);
+    // A row that fails its UNIQUE constraint writes nothing.
+    let err = run(None, "m").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Constraint);
+    assert_eq!(run(None, "n").unwrap(), 104);
+    db.execute_batch("COMMIT").unwrap();
+    drop(ins);
+    let ids: Vec<i64> = rows(&db, "SELECT id FROM t ORDER BY id")
+        .into_iter()
+        .map(|r| match r[0] {
+            Value::Integer(n) => n,
+            _ => panic!("not an integer"),
+        })
+        .collect();
+    assert_eq!(ids, vec![1, 2, 7, 100, 101, 102, 103, 104]);
+}
