@@ -423,6 +423,8 @@ struct Txn {
     generation: u64,
     /// WAL page 0 must be written before the first segment.
     need_wal_header: bool,
+    /// The generation's WAL format has deltas ([`WalState::deltas`]).
+    deltas: bool,
 }
 
 /// What the writer and its snapshots share.
@@ -995,8 +997,10 @@ impl Pager {
             .as_mut()
             .ok_or_else(|| Error::internal("write a WAL segment outside a transaction"))?;
         let at = txn.pos;
-        let deltas =
-            commit.is_some() && pages.len() <= DELTA_COMMIT_PAGES && at <= MAX_DELTA_POSITION;
+        let deltas = txn.deltas
+            && commit.is_some()
+            && pages.len() <= DELTA_COMMIT_PAGES
+            && at <= MAX_DELTA_POSITION;
         if deltas && self.bases_generation != txn.generation {
             self.bases.clear();
             self.bases_generation = txn.generation;
@@ -1014,6 +1018,9 @@ impl Pager {
         }
         let mut entries = Vec::with_capacity(pages.len());
         let mut placed = Vec::with_capacity(pages.len());
+        // Bases only once the segment is written whole: a failed attempt's
+        // images are overwritten by whatever the transaction writes next.
+        let mut new_bases = Vec::new();
         let mut pos = at + 1;
         for (i, (no, image)) in pages.iter().enumerate() {
             scratch.copy_from_slice(&image[..]);
@@ -1031,7 +1038,7 @@ impl Pager {
             store.write_page(FileKind::Wal, pos, scratch)?;
             self.stats.writes += 1;
             if deltas {
-                txn.new_bases.push((*no, pos, Arc::new(**scratch)));
+                new_bases.push((*no, pos, Arc::new(**scratch)));
             }
             placed.push((*no, pos));
             pos += 1;
@@ -1056,6 +1063,10 @@ impl Pager {
         // lies inside the file and only its described part needs writing.
         store.write_page_prefix(FileKind::Wal, at, scratch, len)?;
         self.stats.writes += 1;
+        if commit.is_some() {
+            // Bases come from the commit's last segment only.
+            txn.new_bases = new_bases;
+        }
         txn.chain = chain;
         txn.seq += 1;
         txn.pos = pos;
@@ -1261,6 +1272,7 @@ impl Pager {
             salt: wal.salt,
             generation: wal.generation,
             need_wal_header: !wal.header_written,
+            deltas: wal.deltas,
         });
         Ok(())
     }
@@ -2073,6 +2085,119 @@ mod tests {
         assert_eq!(value(&mut r, a), 5);
         assert_eq!(value(&mut r, b), 7);
         assert!(r.check_pages().unwrap().is_empty());
+    }
+
+    /// A memory store whose next WAL prefix write fails when armed.
+    struct FailPrefix {
+        inner: MemoryStore,
+        armed: Arc<core::sync::atomic::AtomicBool>,
+    }
+
+    impl PageStore for FailPrefix {
+        fn name(&self, file: FileKind) -> &str {
+            self.inner.name(file)
+        }
+        fn read_page(&self, file: FileKind, page: PageNo, buf: &mut [u8; PAGE_SIZE]) -> Result<()> {
+            self.inner.read_page(file, page, buf)
+        }
+        fn write_page(
+            &mut self,
+            file: FileKind,
+            page: PageNo,
+            buf: &[u8; PAGE_SIZE],
+        ) -> Result<()> {
+            self.inner.write_page(file, page, buf)
+        }
+        fn write_page_prefix(
+            &mut self,
+            file: FileKind,
+            page: PageNo,
+            buf: &[u8; PAGE_SIZE],
+            len: usize,
+        ) -> Result<()> {
+            if self.armed.swap(false, Ordering::Relaxed) {
+                return Err(err!(Io, "write page {page}: injected"));
+            }
+            self.inner.write_page_prefix(file, page, buf, len)
+        }
+        fn page_count(&self, file: FileKind) -> Result<u32> {
+            self.inner.page_count(file)
+        }
+        fn truncate(&mut self, file: FileKind, pages: u32) -> Result<()> {
+            self.inner.truncate(file, pages)
+        }
+        fn sync(&mut self, file: FileKind) -> Result<()> {
+            self.inner.sync(file)
+        }
+    }
+
+    #[test]
+    fn a_commit_that_failed_leaves_no_base_behind() {
+        let armed = Arc::new(core::sync::atomic::AtomicBool::new(false));
+        let store = FailPrefix {
+            inner: MemoryStore::new(),
+            armed: armed.clone(),
+        };
+        let mut w =
+            Pager::open(Box::new(store), PagerOptions::default(), &TestEnv::new(1)).unwrap();
+        w.begin().unwrap();
+        let a = new_page_with(&mut w, 1);
+        w.commit().unwrap();
+        // A commit whose segment page fails after page y's full image went
+        // to the WAL; the transaction goes on without y.
+        w.begin().unwrap();
+        stamp(&mut w, a, 2);
+        let sp = w.savepoint().unwrap();
+        let y = new_page_with(&mut w, 9);
+        armed.store(true, Ordering::Relaxed);
+        assert!(w.commit().is_err());
+        w.rollback_to(sp).unwrap();
+        w.commit().unwrap();
+        // y again: its failed image is no base (its WAL page is reused).
+        w.begin().unwrap();
+        let y2 = new_page_with(&mut w, 7);
+        assert_eq!(y2, y);
+        w.commit().unwrap();
+        let mut snap = w.snapshot(4).unwrap();
+        assert_eq!(value(&mut snap, y), 7);
+        assert_eq!(value(&mut snap, a), 2);
+        drop(snap);
+        let mut r = reopen(w.into_store().unwrap());
+        assert_eq!(r.recovery_report().commits, 3, "{:?}", r.recovery_report());
+        assert_eq!(value(&mut r, y), 7);
+        assert_eq!(value(&mut r, a), 2);
+    }
+
+    #[test]
+    fn a_version_1_wal_is_continued_without_deltas() {
+        let mut w = pager(8);
+        w.begin().unwrap();
+        let a = new_page_with(&mut w, 1);
+        w.commit().unwrap();
+        let mut store = w.into_store().unwrap();
+        // The same WAL as an older build wrote it: version 1 in its header.
+        let mut head = super::super::page::zeroed_page();
+        store.read_page(FileKind::Wal, 0, &mut head).unwrap();
+        head[8..10].copy_from_slice(&1u16.to_le_bytes());
+        let sum = xxhash_rust::xxh3::xxh3_64(&head[..48]);
+        head[48..56].copy_from_slice(&sum.to_le_bytes());
+        store.write_page(FileKind::Wal, 0, &head).unwrap();
+        let mut r = reopen(store);
+        assert_eq!(r.recovery_report().commits, 1);
+        r.begin().unwrap();
+        stamp(&mut r, a, 2);
+        r.commit().unwrap();
+        assert_eq!(r.stats().deltas, 0, "an older build could not read a delta");
+        // A new generation is version 2, with deltas again.
+        r.checkpoint(true).unwrap();
+        for v in 3..=4 {
+            r.begin().unwrap();
+            stamp(&mut r, a, v);
+            r.commit().unwrap();
+        }
+        assert_eq!(r.stats().deltas, 1);
+        let mut r = reopen(r.into_store().unwrap());
+        assert_eq!(value(&mut r, a), 4);
     }
 
     #[test]

@@ -69,7 +69,9 @@
 //! store must write a whole page, so the writer first grows the WAL by
 //! that page (`truncate`, [`WAL_GROW`]); a crash between the two, or a
 //! transaction rolled back after it, leaves a zeroed page where a segment
-//! would be, which recovery takes for the clean end of the log.
+//! would be, which recovery takes for the clean end of the log when it is
+//! the file's last page. A version 1 WAL found at open is continued without
+//! deltas until its next generation, so that an older build can read it.
 //!
 //! A transaction writes one or more segments: the ones its dirty pages
 //! spilled to while it ran (no commit flag), then the final one (commit flag,
@@ -206,6 +208,7 @@ struct WalHeader {
     database_id: [u8; 16],
     salt: u64,
     generation: u64,
+    version: u16,
 }
 
 fn decode_header(buf: &[u8; PAGE_SIZE]) -> core::result::Result<WalHeader, &'static str> {
@@ -215,7 +218,8 @@ fn decode_header(buf: &[u8; PAGE_SIZE]) -> core::result::Result<WalHeader, &'sta
     if get_u64(buf, WH_CHECKSUM) != xxh3_64(&buf[..WH_CHECKSUM]) {
         return Err("the WAL header's checksum does not match (torn or damaged)");
     }
-    if !(1..=WAL_VERSION).contains(&u16::from_le_bytes([buf[WH_VERSION], buf[WH_VERSION + 1]])) {
+    let version = u16::from_le_bytes([buf[WH_VERSION], buf[WH_VERSION + 1]]);
+    if !(1..=WAL_VERSION).contains(&version) {
         return Err("unknown WAL format version");
     }
     if get_u32(buf, WH_PAGE_SIZE) != PAGE_SIZE as u32 {
@@ -227,6 +231,7 @@ fn decode_header(buf: &[u8; PAGE_SIZE]) -> core::result::Result<WalHeader, &'sta
         database_id,
         salt: get_u64(buf, WH_SALT),
         generation: get_u64(buf, WH_GENERATION),
+        version,
     })
 }
 
@@ -521,6 +526,10 @@ pub struct WalState {
     pub generation: u64,
     /// Whether WAL page 0 holds this generation's header.
     pub header_written: bool,
+    /// Whether this generation's header is of a version with deltas (a
+    /// version 1 WAL taken over from an older build is continued without
+    /// them, so that the older build can still read it).
+    pub deltas: bool,
     /// Chain value and sequence number after the last committed segment.
     pub chain: u64,
     pub seq: u32,
@@ -598,6 +607,7 @@ impl WalState {
         };
         st.salt = wh.salt;
         st.generation = wh.generation;
+        st.deltas = wh.version >= 2;
         st.chain = wh.salt;
         st.header_written = true;
 
@@ -613,7 +623,8 @@ impl WalState {
             store.read_page(FileKind::Wal, pos, &mut buf)?;
             if buf[..8] != SEGMENT_TAG {
                 if buf[..8] == [0; 8] {
-                    // Where the writer grew the file ahead of itself.
+                    // Where the writer grew the file ahead of itself (a
+                    // clean end if it is the file's last page).
                     break Some(String::from(ZEROED_END));
                 }
                 break Some(alloc::format!("no segment at WAL page {pos}"));
@@ -730,7 +741,8 @@ impl WalState {
             return Ok(st);
         }
         st.report.dropped_pages = st.file_pages - st.end;
-        if pending.is_empty() && stop.as_deref() == Some(ZEROED_END) {
+        if pending.is_empty() && stop.as_deref() == Some(ZEROED_END) && st.end + 1 == st.file_pages
+        {
             // The log ends cleanly where the file was grown ahead of it.
             st.report.dropped_pages = 0;
         }
@@ -763,6 +775,7 @@ impl WalState {
             // that recovery never takes this one's frames for those.
             generation: main.wal_generation + 1,
             header_written: false,
+            deltas: true,
             chain: salt,
             seq: 0,
             end: 1,
@@ -970,6 +983,7 @@ impl WalState {
         self.delta_frames.clear();
         self.commits.clear();
         self.header_written = false;
+        self.deltas = true;
     }
 
     /// The number of committed page images in the WAL now.
