@@ -69,6 +69,9 @@ pub struct FaultConfig {
     /// Fail this call (1-based, counting every store call but `name`) and
     /// every call after it. `None`: never fail.
     pub fail_at: Option<u64>,
+    /// Fail this call only (1-based, counted as `fail_at`): a transient
+    /// error, after which the store works again. `None`: never.
+    pub fail_once: Option<u64>,
     /// The kind of the injected errors (`Io` by default; `Full` simulates a
     /// full disk or quota).
     pub fail_kind: ErrorKind,
@@ -82,6 +85,7 @@ impl Default for FaultConfig {
     fn default() -> FaultConfig {
         FaultConfig {
             fail_at: None,
+            fail_once: None,
             fail_kind: ErrorKind::Io,
             tear_last_write: false,
             seed: 0,
@@ -100,6 +104,13 @@ impl FaultConfig {
     #[must_use]
     pub fn fail_at(mut self, call: u64) -> FaultConfig {
         self.fail_at = Some(call);
+        self
+    }
+
+    /// Fails call number `call` (1-based) and no other: a transient error.
+    #[must_use]
+    pub fn fail_once(mut self, call: u64) -> FaultConfig {
+        self.fail_once = Some(call);
         self
     }
 
@@ -264,6 +275,12 @@ impl<S: PageStore> FaultStore<S> {
     /// Counts a call, and fails it if the device is "gone".
     fn tick(&self, op: fmt::Arguments<'_>) -> Result<()> {
         let n = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.config.fail_once == Some(n) {
+            return Err(Error::new(
+                self.config.fail_kind,
+                alloc::format!("injected transient fault at call {n} ({op})"),
+            ));
+        }
         match self.config.fail_at {
             Some(at) if n >= at => {
                 let mut msg = alloc::format!("injected fault at call {n} ({op})");
@@ -459,6 +476,15 @@ impl<S: PageStore> SharedFaultStore<S> {
     /// crash, which took the counter along).
     pub fn calls(&self) -> u64 {
         self.lock().as_ref().map_or(0, FaultStore::calls)
+    }
+
+    /// Makes call number `call` (counted as [`SharedFaultStore::calls`])
+    /// fail, and no other ([`FaultConfig::fail_once`]), for a test that
+    /// arms the fault once it knows where it is.
+    pub fn fail_once_at(&self, call: u64) {
+        if let Some(store) = self.lock().as_mut() {
+            store.config.fail_once = Some(call);
+        }
     }
 
     /// Cuts the power (see [`FaultStore::crash`]) and returns the durable

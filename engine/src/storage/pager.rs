@@ -1046,7 +1046,9 @@ impl Pager {
         let len = segment_len(entries.len(), delta_buf.len());
         if pos == at + 1 && at >= store.page_count(FileKind::Wal)? {
             // No image follows this segment page, so it would end the file
-            // and be written whole: grow the file ahead of the log.
+            // and be written whole: grow the file ahead of the log (by one
+            // page, so the file ends where the commit does, which is what
+            // `publish` records as the WAL's length).
             store.truncate(FileKind::Wal, at.saturating_add(WAL_GROW))?;
         }
         let chain = encode_segment(
@@ -1471,10 +1473,6 @@ impl Pager {
             let mut wal = lock(&self.shared.wal);
             wal.publish(&txn.frames, txn.pos, txn.chain, txn.seq, header);
             wal.header_written = true;
-            // The file may have grown ahead of the log (`write_segment`).
-            if let Ok(pages) = lock(&self.shared.store).page_count(FileKind::Wal) {
-                wal.file_pages = wal.file_pages.max(pages);
-            }
         }
         for (no, pos, image) in txn.new_bases {
             if self.bases.len() >= MAX_BASES && !self.bases.contains_key(&no) {
@@ -2087,59 +2085,16 @@ mod tests {
         assert!(r.check_pages().unwrap().is_empty());
     }
 
-    /// A memory store whose next WAL prefix write fails when armed.
-    struct FailPrefix {
-        inner: MemoryStore,
-        armed: Arc<core::sync::atomic::AtomicBool>,
-    }
-
-    impl PageStore for FailPrefix {
-        fn name(&self, file: FileKind) -> &str {
-            self.inner.name(file)
-        }
-        fn read_page(&self, file: FileKind, page: PageNo, buf: &mut [u8; PAGE_SIZE]) -> Result<()> {
-            self.inner.read_page(file, page, buf)
-        }
-        fn write_page(
-            &mut self,
-            file: FileKind,
-            page: PageNo,
-            buf: &[u8; PAGE_SIZE],
-        ) -> Result<()> {
-            self.inner.write_page(file, page, buf)
-        }
-        fn write_page_prefix(
-            &mut self,
-            file: FileKind,
-            page: PageNo,
-            buf: &[u8; PAGE_SIZE],
-            len: usize,
-        ) -> Result<()> {
-            if self.armed.swap(false, Ordering::Relaxed) {
-                return Err(err!(Io, "write page {page}: injected"));
-            }
-            self.inner.write_page_prefix(file, page, buf, len)
-        }
-        fn page_count(&self, file: FileKind) -> Result<u32> {
-            self.inner.page_count(file)
-        }
-        fn truncate(&mut self, file: FileKind, pages: u32) -> Result<()> {
-            self.inner.truncate(file, pages)
-        }
-        fn sync(&mut self, file: FileKind) -> Result<()> {
-            self.inner.sync(file)
-        }
-    }
-
     #[test]
     fn a_commit_that_failed_leaves_no_base_behind() {
-        let armed = Arc::new(core::sync::atomic::AtomicBool::new(false));
-        let store = FailPrefix {
-            inner: MemoryStore::new(),
-            armed: armed.clone(),
-        };
-        let mut w =
-            Pager::open(Box::new(store), PagerOptions::default(), &TestEnv::new(1)).unwrap();
+        use super::super::fault::{FaultConfig, FaultStore, SharedFaultStore};
+        let store = SharedFaultStore::new(FaultStore::in_memory("t", FaultConfig::new()));
+        let mut w = Pager::open(
+            Box::new(store.clone()),
+            PagerOptions::default(),
+            &TestEnv::new(1),
+        )
+        .unwrap();
         w.begin().unwrap();
         let a = new_page_with(&mut w, 1);
         w.commit().unwrap();
@@ -2149,8 +2104,11 @@ mod tests {
         stamp(&mut w, a, 2);
         let sp = w.savepoint().unwrap();
         let y = new_page_with(&mut w, 9);
-        armed.store(true, Ordering::Relaxed);
-        assert!(w.commit().is_err());
+        // The commit writes page y's image (a is a delta), then fails on
+        // its segment page.
+        store.fail_once_at(store.calls() + 2);
+        let e = w.commit().unwrap_err();
+        assert!(alloc::format!("{e}").contains("transient"), "{e}");
         w.rollback_to(sp).unwrap();
         w.commit().unwrap();
         // y again: its failed image is no base (its WAL page is reused).

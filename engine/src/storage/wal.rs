@@ -431,18 +431,28 @@ pub fn read_frame(
         .iter()
         .find(|r| get_u32(&seg[..], SG_ENTRIES + SG_ENTRY * r.index) == page)
         .ok_or_else(|| bad_frame(wal, pos, page, "the segment holds no delta of this page"))?;
-    let hash = get_u64(&seg[..], SG_ENTRIES + SG_ENTRY * record.index + 4);
+    build_delta(store, &seg, record, buf)?.map_err(|why| bad_frame(wal, pos, page, why))
+}
+
+/// Builds the image of delta `record` of segment page `seg` in `buf`: its
+/// base with the runs over it, checked against the image's hash. The inner
+/// error says why the record does not give its image.
+fn build_delta(
+    store: &dyn PageStore,
+    seg: &[u8; PAGE_SIZE],
+    record: &DeltaRecord,
+    buf: &mut [u8; PAGE_SIZE],
+) -> Result<core::result::Result<(), &'static str>> {
     store.read_page(FileKind::Wal, record.base, buf)?;
-    apply_runs(&seg[record.runs.clone()], buf).map_err(|why| bad_frame(wal, pos, page, why))?;
-    if image_hash(buf) != hash {
-        return Err(bad_frame(
-            wal,
-            pos,
-            page,
-            "the delta applied to its base does not give the image its segment names",
-        ));
+    if let Err(why) = apply_runs(&seg[record.runs.clone()], buf) {
+        return Ok(Err(why));
     }
-    Ok(())
+    let hash = get_u64(&seg[..], SG_ENTRIES + SG_ENTRY * record.index + 4);
+    Ok(if image_hash(buf) == hash {
+        Ok(())
+    } else {
+        Err("the delta applied to its base does not give the image its segment names")
+    })
 }
 
 /// Fills in a segment page. `entries` are (page number, image hash);
@@ -679,10 +689,7 @@ impl WalState {
                     Some(r) => {
                         let base_ok = pending.iter().any(|&(p, f)| p == no && f == r.base)
                             || st.frame_pages.get(r.base as usize) == Some(&no);
-                        let ok = base_ok
-                            && store.read_page(FileKind::Wal, r.base, &mut img).is_ok()
-                            && apply_runs(&buf[r.runs.clone()], &mut img).is_ok()
-                            && image_hash(&img) == hash;
+                        let ok = base_ok && build_delta(store, &buf, r, &mut img)?.is_ok();
                         (pos | DELTA_FRAME, ok)
                     }
                 };
