@@ -5742,7 +5742,7 @@ fn integrity_check(st: &mut State) -> Result<Vec<String>> {
             .values()
             .map(|x| (format!("index {}", x.name), x.root)),
     );
-    trees.sort_by_key(|(_, r)| *r);
+    crate::sorting::sort_by_key(&mut trees, |(_, r)| *r);
     for (who, root) in trees {
         match BTree::open(root).check(&mut st.main) {
             Ok(stats) => claim(&mut problems, &stats.pages, &who),

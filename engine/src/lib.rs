@@ -33,6 +33,7 @@ pub mod encoding;
 pub mod env;
 mod error;
 pub mod functions;
+mod sorting;
 pub mod sql;
 pub mod storage;
 pub(crate) mod sync;

@@ -295,7 +295,7 @@ impl Schema {
             .filter(|i| i.table.eq_ignore_ascii_case(table))
             .cloned()
             .collect();
-        v.sort_by(|a, b| a.name.cmp(&b.name));
+        crate::sorting::sort_by(&mut v, |a, b| a.name.cmp(&b.name));
         v
     }
 
@@ -307,7 +307,7 @@ impl Schema {
             .filter(|t| t.table.eq_ignore_ascii_case(table))
             .cloned()
             .collect();
-        v.sort_by(|a, b| a.name.cmp(&b.name));
+        crate::sorting::sort_by(&mut v, |a, b| a.name.cmp(&b.name));
         v
     }
 }

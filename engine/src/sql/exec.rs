@@ -2834,7 +2834,7 @@ impl Window {
                     .collect();
                 keyed.push((pk, sort_key(&vals, &keys), i));
             }
-            keyed.sort();
+            crate::sorting::sort_by(&mut keyed, |a, b| a.cmp(b));
             let start_off = frame_offset(&mut spec.start, cx)?;
             let end_off = frame_offset(&mut spec.end, cx)?;
             let mut p = 0;

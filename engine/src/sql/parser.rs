@@ -178,7 +178,7 @@ impl<'a> Parser<'a> {
             param_names: {
                 let mut v: Vec<(String, usize)> =
                     self.named.iter().map(|(n, i)| (n.clone(), *i)).collect();
-                v.sort_by_key(|p| p.1);
+                crate::sorting::sort_by_key(&mut v, |p| p.1);
                 v
             },
         }))

@@ -3412,7 +3412,7 @@ fn schema_rows(s: &Schema) -> Vec<Tuple> {
             t(&tr.sql),
         ]);
     }
-    rows.sort_by_key(|r| creation_key(s, r));
+    crate::sorting::sort_by_key(&mut rows, |r| creation_key(s, r));
     rows
 }
 

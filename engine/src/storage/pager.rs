@@ -1425,7 +1425,7 @@ impl Pager {
                 .filter(|(no, pos)| !dirty_set.contains(*no) && txn.spill.get(*no) != Some(*pos))
                 .map(|(&no, _)| (no, txn.spill.get(&no).copied()))
                 .collect();
-            stale.sort_unstable();
+            crate::sorting::sort_by(&mut stale, |a, b| a.cmp(b));
             let unchanged =
                 dirty.is_empty() && txn.last_written.is_empty() && self.header == txn.begin_header;
             (stale, txn.begin_header.page_count, unchanged)

@@ -959,7 +959,7 @@ impl WalState {
                 (frame_position(f) >= self.backfilled).then_some((no, f))
             })
             .collect();
-        out.sort_unstable();
+        crate::sorting::sort_by(&mut out, |a, b| a.cmp(b));
         out
     }
 
