@@ -271,6 +271,61 @@ impl<'a> Record<'a> {
         Ok(slots.index)
     }
 
+    /// Column `col` of the record `bytes` if it holds a number: the INTEGER
+    /// or REAL that [`Record::decode_into`] would give for it, read from the
+    /// bytes without building any value. None for every other case — NULL,
+    /// TEXT, BLOB, a column the record does not hold, or bytes that are not
+    /// a well-formed record up to that column — so a caller that falls back
+    /// to the full decode on None sees every error that decode reports.
+    ///
+    /// A scan uses it to reject rows by a `column < constant` filter before
+    /// decoding them.
+    #[inline]
+    pub fn number_at(bytes: &[u8], col: usize) -> Option<ValueRef<'static>> {
+        let (header_len, mut type_at) = match bytes.first() {
+            Some(&b) if b < 0x80 => (usize::from(b), 1),
+            _ => {
+                let (hl, at) = get_varint(bytes).ok()?;
+                (usize::try_from(hl).ok()?, at)
+            }
+        };
+        if header_len > bytes.len() {
+            return None;
+        }
+        let mut body_at = header_len;
+        let mut i = 0;
+        loop {
+            if type_at >= header_len {
+                return None;
+            }
+            let (t, used) = match bytes[type_at] {
+                b if b < 0x80 => (u64::from(b), 1),
+                _ => get_varint(&bytes[type_at..header_len]).ok()?,
+            };
+            let size = usize::try_from(body_size(t)?).ok()?;
+            let end = body_at.checked_add(size).filter(|&e| e <= bytes.len())?;
+            if i == col {
+                let body = &bytes[body_at..end];
+                return match t {
+                    ST_ZERO => Some(ValueRef::Integer(0)),
+                    ST_ONE => Some(ValueRef::Integer(1)),
+                    ST_REAL => {
+                        let f = f64::from_le_bytes(body.try_into().ok()?);
+                        (!f.is_nan()).then_some(ValueRef::Real(f))
+                    }
+                    1..=8 => match decode_body(t, body, i) {
+                        Ok(ValueRef::Integer(n)) => Some(ValueRef::Integer(n)),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+            }
+            type_at += used;
+            body_at = end;
+            i += 1;
+        }
+    }
+
     /// The number of columns the record holds.
     pub fn len(&self) -> usize {
         self.len
@@ -495,6 +550,31 @@ mod tests {
     }
 
     #[test]
+    fn number_at_reads_numbers_only() {
+        let rec = enc(&[
+            Value::Text("x".into()),
+            Value::Integer(1),
+            Value::Integer(-300),
+            Value::Real(0.25),
+            Value::Null,
+        ]);
+        assert_eq!(Record::number_at(&rec, 0), None);
+        assert_eq!(Record::number_at(&rec, 1), Some(ValueRef::Integer(1)));
+        assert_eq!(Record::number_at(&rec, 2), Some(ValueRef::Integer(-300)));
+        assert_eq!(Record::number_at(&rec, 3), Some(ValueRef::Real(0.25)));
+        assert_eq!(Record::number_at(&rec, 4), None);
+        assert_eq!(Record::number_at(&rec, 5), None);
+        // A NaN body (foreign bytes: TurDB writes NaN as NULL) reads as
+        // NULL in the full decode, so it is not a number here either.
+        let mut nan = enc(&[Value::Real(1.0)]);
+        let body = nan.len() - 8;
+        nan[body..].copy_from_slice(&f64::NAN.to_le_bytes());
+        assert_eq!(Record::number_at(&nan, 0), None);
+        // A body running past the end is left to the full decode's error.
+        assert_eq!(Record::number_at(&rec[..rec.len() - 1], 3), None);
+    }
+
+    #[test]
     fn golden_bytes() {
         let rec = enc(&[
             Value::Null,
@@ -663,6 +743,40 @@ mod tests {
                 prop_assert!(same(v, got));
             }
             prop_assert_eq!(r.get(values.len()).unwrap_err().kind(), ErrorKind::NotFound);
+        }
+
+        #[test]
+        fn number_at_agrees_with_decode(
+            // Small integers too: 0 and 1 have serial types of their own.
+            values in proptest::collection::vec(
+                prop_oneof![value_strategy(), (-2i64..3).prop_map(Value::Integer)],
+                0..8,
+            ),
+            col in 0usize..9,
+            flip in any::<(usize, u8)>(),
+        ) {
+            let mut rec = enc(&values);
+            if !rec.is_empty() && flip.1 != 0 && flip.0 % 3 == 0 {
+                let at = flip.0 % rec.len();
+                rec[at] ^= flip.1;
+            }
+            let mut out = alloc::vec![Value::Null; 9];
+            let mut want = alloc::vec![false; 9];
+            want[col] = true;
+            let decoded = Record::decode_into(&rec, &mut out, &want, None);
+            match Record::number_at(&rec, col) {
+                // A number is only ever what the full decode gives.
+                Some(n) => {
+                    prop_assert!(decoded.is_ok_and(|stored| stored > col), "{:?}", n);
+                    prop_assert!(same(&n.to_owned(), &out[col]), "{:?} vs {:?}", n, out[col]);
+                }
+                // And whenever the full decode gives a number, so does it.
+                None => prop_assert!(
+                    !matches!(decoded, Ok(stored) if stored > col
+                        && matches!(out[col], Value::Integer(_) | Value::Real(_))),
+                    "missed {:?}", out[col]
+                ),
+            }
         }
 
         #[test]

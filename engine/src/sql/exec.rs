@@ -37,7 +37,7 @@ use hashbrown::{HashMap, HashSet};
 
 use crate::btree::{BTree, Range};
 use crate::catalog::{Index, Store, Table};
-use crate::encoding::{Collation, Record, SortOrder, Value, encode_key_value};
+use crate::encoding::{Collation, Record, SortOrder, Value, ValueRef, encode_key_value};
 use crate::env::Env;
 use crate::sql::ast::{BinaryOp, LikeOp, NullsOrder, RaiseKind, UnaryOp};
 use crate::sql::func;
@@ -76,12 +76,19 @@ impl Cx<'_> {
 
     /// Called once per row produced by a leaf: checks for `interrupt()`.
     pub fn tick(&mut self) -> Result<()> {
-        self.ticks = self.ticks.wrapping_add(1);
-        if self.ticks % 256 == 0 && self.interrupt.load(AtomicOrdering::Relaxed) {
-            return Err(err!(Interrupted, "interrupted"));
-        }
-        Ok(())
+        tick(&mut self.ticks, self.interrupt)
     }
+}
+
+/// [`Cx::tick`] on the two fields it uses, for a loop that holds a pager
+/// borrowed from the same `Cx`.
+#[inline]
+fn tick(ticks: &mut u32, interrupt: &AtomicBool) -> Result<()> {
+    *ticks = ticks.wrapping_add(1);
+    if *ticks % 256 == 0 && interrupt.load(AtomicOrdering::Relaxed) {
+        return Err(err!(Interrupted, "interrupted"));
+    }
+    Ok(())
 }
 
 // ------------------------------------------------------------ rowid keys
@@ -1607,6 +1614,10 @@ pub(crate) struct Level {
     /// ([`Level::materialize`]). Both empty when not worth it.
     first: Vec<bool>,
     late: Vec<bool>,
+    /// A filter a table scan answers from each row's record bytes before
+    /// decoding it (see [`Prefilter`]); planned at the first reset.
+    prefilter: Option<Prefilter>,
+    prefilter_planned: bool,
     pub pos: usize,
     pub done: bool,
     pub matched: bool,
@@ -1632,6 +1643,8 @@ impl Level {
             wanted: Vec::new(),
             first: Vec::new(),
             late: Vec::new(),
+            prefilter: None,
+            prefilter_planned: false,
             pos: 0,
             done: false,
             matched: false,
@@ -1707,6 +1720,10 @@ impl Level {
 
     /// Prepares to read the rows matching the current combined row.
     fn reset(&mut self, cx: &mut Cx, row: &[Value]) -> Result<()> {
+        if !self.prefilter_planned {
+            self.prefilter_planned = true;
+            self.prefilter = Prefilter::plan(self);
+        }
         self.done = false;
         self.matched = false;
         self.null_emitted = false;
@@ -2085,6 +2102,10 @@ impl Level {
                 let Some(range) = self.range.as_mut() else {
                     return Ok(false);
                 };
+                // Taken before the pager borrows `cx`.
+                let pre = self
+                    .prefilter
+                    .and_then(|p| Some((p, p.constant(&self.filters, cx.params)?)));
                 let pager = match t.store {
                     Store::Main => &mut *cx.main,
                     Store::Temp => &mut *cx.temp,
@@ -2092,6 +2113,15 @@ impl Level {
                 if !range.advance(pager)? {
                     self.done = true;
                     return Ok(false);
+                }
+                if let Some((p, k)) = pre {
+                    while p.rejects(range.value(pager)?, &k, &self.filters) {
+                        tick(&mut cx.ticks, cx.interrupt)?;
+                        if !range.advance(pager)? {
+                            self.done = true;
+                            return Ok(false);
+                        }
+                    }
                 }
                 if let Access::Index {
                     index, covering, ..
@@ -2349,6 +2379,96 @@ pub(crate) struct JoinLoop {
     pub started: bool,
     pub depth: usize,
     pub finished: bool,
+}
+
+/// A filter `column op number` (or `number op column`) of a table scan,
+/// answered from each row's record bytes ([`Record::number_at`]) before the
+/// row is decoded: most rows of a selective scan are then never decoded at
+/// all. It only rejects. A row it rejects is one the filter itself would
+/// reject, since it compares the very value the decode would give with the
+/// same comparison ([`compare_bool`], as [`BExpr::test`] does); whenever
+/// it cannot tell — the column is not a number in this row, the affinity
+/// would change a value, the parameter is not a number — the row goes on
+/// to the decode and the filters as before.
+#[derive(Clone, Copy, Debug)]
+struct Prefilter {
+    /// Which of the level's filters.
+    filter: usize,
+    /// The table column (and record column) it reads.
+    col: usize,
+    /// Whether the column is the comparison's left operand.
+    col_left: bool,
+}
+
+impl Prefilter {
+    /// The first filter of `level` that can be answered from the record,
+    /// for the table scans and rowid ranges that read records in place.
+    fn plan(level: &Level) -> Option<Prefilter> {
+        let Source::Table(t) = &level.source else {
+            return None;
+        };
+        if !matches!(level.access, Access::Scan | Access::RowidRange { .. }) {
+            return None;
+        }
+        let column = |e: &BExpr| match e {
+            BExpr::Col(i) if (level.offset..level.offset + level.width).contains(i) => {
+                let j = i - level.offset;
+                // The rowid alias is not in the record, and the slot past
+                // the columns is the rowid itself.
+                (j < t.columns.len() && Some(j) != t.rowid_alias).then_some(j)
+            }
+            _ => None,
+        };
+        let constant = |e: &BExpr| matches!(e, BExpr::Lit(_) | BExpr::Param(_));
+        level
+            .filters
+            .iter()
+            .enumerate()
+            .find_map(|(filter, f)| match f {
+                BExpr::Cmp(_, a, b, _) if constant(b) => column(a).map(|col| Prefilter {
+                    filter,
+                    col,
+                    col_left: true,
+                }),
+                BExpr::Cmp(_, a, b, _) if constant(a) => column(b).map(|col| Prefilter {
+                    filter,
+                    col,
+                    col_left: false,
+                }),
+                _ => None,
+            })
+    }
+
+    /// The constant side's value for this run, if it is a number.
+    fn constant(self, filters: &[BExpr], params: &[Value]) -> Option<Value> {
+        let BExpr::Cmp(_, a, b, _) = filters.get(self.filter)? else {
+            return None;
+        };
+        let side: &BExpr = if self.col_left { b } else { a };
+        let v = match side {
+            BExpr::Lit(v) => v,
+            BExpr::Param(i) => params.get(*i)?,
+            _ => return None,
+        };
+        matches!(v, Value::Integer(_) | Value::Real(_)).then(|| v.clone())
+    }
+
+    /// True if the row whose record is `record` fails the filter.
+    #[inline]
+    fn rejects(self, record: &[u8], k: &Value, filters: &[BExpr]) -> bool {
+        let Some(BExpr::Cmp(op, _, _, info)) = filters.get(self.filter) else {
+            return false;
+        };
+        let x = match Record::number_at(record, self.col) {
+            Some(ValueRef::Integer(n)) => Value::Integer(n),
+            Some(ValueRef::Real(f)) => Value::Real(f),
+            _ => return false,
+        };
+        let (l, r) = if self.col_left { (&x, k) } else { (k, &x) };
+        unchanged_by(info.left, l)
+            && unchanged_by(info.right, r)
+            && compare_bool(*op, l, r, info.coll) != Some(true)
+    }
 }
 
 impl JoinLoop {
