@@ -2390,6 +2390,12 @@ pub(crate) struct JoinLoop {
 /// it cannot tell — the column is not a number in this row, the affinity
 /// would change a value, the parameter is not a number — the row goes on
 /// to the decode and the filters as before.
+///
+/// A rejected row is read only as far as the filter's column, as
+/// [`Record::decode_into`] reads a row only as far as the last column a
+/// query wants (and as SQLite reads records): damage further on in that
+/// row goes unreported by this scan (each page's checksum is still
+/// verified when the page is read).
 #[derive(Clone, Copy, Debug)]
 struct Prefilter {
     /// Which of the level's filters.
@@ -2420,23 +2426,29 @@ impl Prefilter {
             _ => None,
         };
         let constant = |e: &BExpr| matches!(e, BExpr::Lit(_) | BExpr::Param(_));
-        level
-            .filters
-            .iter()
-            .enumerate()
-            .find_map(|(filter, f)| match f {
-                BExpr::Cmp(_, a, b, _) if constant(b) => column(a).map(|col| Prefilter {
-                    filter,
-                    col,
-                    col_left: true,
-                }),
-                BExpr::Cmp(_, a, b, _) if constant(a) => column(b).map(|col| Prefilter {
-                    filter,
-                    col,
-                    col_left: false,
-                }),
+        let operand = |e: &BExpr| matches!(e, BExpr::Col(_) | BExpr::Lit(_) | BExpr::Param(_));
+        for (filter, f) in level.filters.iter().enumerate() {
+            let found = match f {
+                BExpr::Cmp(_, a, b, _) if constant(b) => column(a).map(|col| (col, true)),
+                BExpr::Cmp(_, a, b, _) if constant(a) => column(b).map(|col| (col, false)),
                 _ => None,
-            })
+            };
+            if let Some((col, col_left)) = found {
+                return Some(Prefilter {
+                    filter,
+                    col,
+                    col_left,
+                });
+            }
+            // The filters run in order and stop at the first false one: a
+            // rejected row must not skip an earlier filter that could fail
+            // (`abs(x) > 0` on the smallest integer) or call a user
+            // function. Comparisons of plain operands cannot.
+            if !matches!(f, BExpr::Cmp(_, a, b, _) if operand(a) && operand(b)) {
+                return None;
+            }
+        }
+        None
     }
 
     /// The constant side's value for this run, if it is a number.
