@@ -96,7 +96,6 @@
 //!   snapshot is at `end` (those snapshots then read the main file, which
 //!   holds exactly their state).
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -526,6 +525,44 @@ pub enum Synchronous {
     Full,
 }
 
+/// Live snapshots: (commit end, how many readers hold it), sorted by end.
+/// A vector rather than a map: there are only ever a few distinct ends,
+/// and a pooled reader pins and unpins once per statement, which with a
+/// map allocated and freed a node every time (the map emptied and filled
+/// again).
+#[derive(Debug, Default)]
+struct Snapshots(Vec<(u32, u32)>);
+
+impl Snapshots {
+    fn add(&mut self, end: u32, n: u32) {
+        match self.0.binary_search_by_key(&end, |e| e.0) {
+            Ok(i) => self.0[i].1 += n,
+            Err(i) => self.0.insert(i, (end, n)),
+        }
+    }
+
+    fn remove_one(&mut self, end: u32) {
+        if let Ok(i) = self.0.binary_search_by_key(&end, |e| e.0) {
+            self.0[i].1 -= 1;
+            if self.0[i].1 == 0 {
+                self.0.remove(i);
+            }
+        }
+    }
+
+    fn oldest(&self) -> Option<u32> {
+        self.0.first().map(|e| e.0)
+    }
+
+    fn all_at(&self, end: u32) -> bool {
+        self.0.iter().all(|e| e.0 == end)
+    }
+
+    fn total(&self) -> u32 {
+        self.0.iter().map(|e| e.1).sum()
+    }
+}
+
 /// The WAL as the pager sees it: where committed frames are, the
 /// generation, the live snapshots. Shared (behind a lock) by the writer and
 /// every snapshot reader of one database.
@@ -563,7 +600,7 @@ pub struct WalState {
     /// The file header of the last commit (or of the main file).
     pub header: FileHeader,
     /// Live snapshots of this generation: commit end → how many.
-    readers: BTreeMap<u32, u32>,
+    readers: Snapshots,
     /// Pages the WAL file has (as far as this process wrote or found it).
     pub file_pages: u32,
     /// Commits written since the WAL was last synced.
@@ -793,7 +830,7 @@ impl WalState {
             commits: Vec::new(),
             backfilled: 1,
             header: main,
-            readers: BTreeMap::new(),
+            readers: Snapshots::default(),
             file_pages: 0,
             unsynced: false,
             synchronous: Synchronous::Full,
@@ -885,7 +922,7 @@ impl WalState {
 
     /// Registers a snapshot at the current end; returns it.
     pub fn pin(&mut self) -> u32 {
-        *self.readers.entry(self.end).or_insert(0) += 1;
+        self.readers.add(self.end, 1);
         self.end
     }
 
@@ -897,12 +934,7 @@ impl WalState {
             // Converted when the generation began (see `restart`).
             1
         };
-        if let Some(n) = self.readers.get_mut(&key) {
-            *n -= 1;
-            if *n == 0 {
-                self.readers.remove(&key);
-            }
-        }
+        self.readers.remove_one(key);
     }
 
     /// Translates a snapshot taken in an earlier generation: it must have
@@ -940,12 +972,7 @@ impl WalState {
     /// How far a checkpoint may copy now: the oldest live snapshot, or the
     /// end.
     pub fn checkpoint_limit(&self) -> u32 {
-        self.readers
-            .keys()
-            .next()
-            .copied()
-            .unwrap_or(self.end)
-            .min(self.end)
+        self.readers.oldest().unwrap_or(self.end).min(self.end)
     }
 
     /// The newest frame below `limit` of every page that has one at or
@@ -966,16 +993,16 @@ impl WalState {
     /// Whether a new generation may begin: everything is home and every
     /// live snapshot is at the end.
     pub fn can_restart(&self) -> bool {
-        self.backfilled == self.end && self.readers.keys().all(|&k| k == self.end)
+        self.backfilled == self.end && self.readers.all_at(self.end)
     }
 
     /// Begins a new generation; live snapshots (all at the end) now read
     /// the main file.
     pub fn restart(&mut self) {
-        let live: u32 = self.readers.values().sum();
-        self.readers.clear();
+        let live = self.readers.total();
+        self.readers.0.clear();
         if live > 0 {
-            self.readers.insert(1, live);
+            self.readers.add(1, live);
         }
         self.generation += 1;
         self.salt = next_salt(self.salt, self.generation);
@@ -1009,3 +1036,30 @@ pub fn bad_frame(wal: &str, pos: u32, page: PageNo, why: &str) -> crate::Error {
 
 #[allow(dead_code)]
 const _: () = assert!(FILE_HEADER_OFFSET + 128 <= SG_SALT);
+
+#[cfg(test)]
+mod tests {
+    use super::Snapshots;
+
+    #[test]
+    fn snapshots_count_readers_per_end() {
+        let mut s = Snapshots::default();
+        assert_eq!((s.oldest(), s.total()), (None, 0));
+        assert!(s.all_at(5));
+        s.add(7, 1);
+        s.add(3, 1);
+        s.add(7, 2);
+        assert_eq!((s.oldest(), s.total()), (Some(3), 4));
+        assert!(!s.all_at(7));
+        s.remove_one(3);
+        assert_eq!((s.oldest(), s.total()), (Some(7), 3));
+        assert!(s.all_at(7));
+        // Forgetting an end nobody holds changes nothing.
+        s.remove_one(4);
+        assert_eq!(s.total(), 3);
+        for _ in 0..3 {
+            s.remove_one(7);
+        }
+        assert_eq!((s.oldest(), s.total()), (None, 0));
+    }
+}
