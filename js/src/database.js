@@ -5,7 +5,7 @@
 // handle from open() instead (client.js), which runs this in a Worker.
 
 import { TurDBError } from './errors.js';
-import { engine, guard, encodeParams, decodeRows, notInFunction, userFunction } from './wasm.js';
+import { engine, guard, encodeParams, decodeRows, rowMaker, notInFunction, userFunction } from './wasm.js';
 
 const SYNC = { off: 0, normal: 1, full: 2 };
 
@@ -43,9 +43,14 @@ export class Statement {
   #tableKeys = null; // expand(): those tables, each once
   #safe;
   #bound = null; // bind()'s parameters, encoded again for every run
+  #make = undefined; // rowMaker(columns), made at the first object row
 
   /** The `n` rows the engine just produced, in the statement's mode. */
   #decode(n) {
+    if (this.#mode === 0) {
+      if (this.#make === undefined) this.#make = rowMaker(this.#columns);
+      return decodeRows(n, this.#columns, 0, this.#safe, [], this.#make);
+    }
     if (this.#mode !== 3) return decodeRows(n, this.#columns, this.#mode, this.#safe);
     const tables = this.#tables;
     const names = this.#columns;

@@ -301,7 +301,8 @@ let rd = 0;
 function text(n) {
   const s = rd;
   rd += n;
-  if (n < 32) {
+  // By hand below 12 bytes, TextDecoder above: where V8 measured even.
+  if (n < 12) {
     let out = '';
     for (let i = s; i < rd; i++) {
       const c = u8[i];
@@ -350,14 +351,40 @@ function readValue(safe) {
   }
 }
 
+// Row objects: a function made for the statement's column names builds
+// each row as one object literal, `{ [name0]: read(), [name1]: read(), ... }`,
+// about 4-5x faster in V8 than assigning the keys one by one in a loop (a
+// polymorphic keyed store). Computed keys make own properties even for a
+// column named __proto__. Where code cannot be generated from strings
+// (Cloudflare Workers, pages with a CSP without 'unsafe-eval') the first
+// attempt fails, and every statement then takes the loop.
+let codegen = true;
+
+/** A function that reads one row of `columns` as an object, or null. */
+export function rowMaker(columns) {
+  if (!codegen || columns.length === 0 || columns.length > 1000) return null;
+  const body = columns.map((c, i) => `[k[${i}]]: r(s)`).join(', ');
+  try {
+    return new Function('k', `return (r, s) => ({ ${body} });`)(columns.slice());
+  } catch {
+    codegen = false;
+    return null;
+  }
+}
+
 /**
  * Decodes `count` rows of `columns` from the output buffer, as objects
- * keyed by column name, arrays (`raw`) or first values (`pluck`).
+ * keyed by column name (built by `make`, from rowMaker, when given), arrays
+ * (`raw`) or first values (`pluck`).
  */
-export function decodeRows(count, columns, mode, safe, out = []) {
+export function decodeRows(count, columns, mode, safe, out = [], make = null) {
   views();
   rd = glue.outputPtr();
   const n = columns.length;
+  if (mode === 0 && make !== null) {
+    for (let r = 0; r < count; r++) out.push(make(readValue, safe));
+    return out;
+  }
   for (let r = 0; r < count; r++) {
     if (mode === 1) {
       const row = new Array(n);
@@ -369,7 +396,12 @@ export function decodeRows(count, columns, mode, safe, out = []) {
       out.push(v);
     } else {
       const row = {};
-      for (let c = 0; c < n; c++) row[columns[c]] = readValue(safe);
+      for (let c = 0; c < n; c++) {
+        const k = columns[c];
+        // Defined, as rowMaker's computed keys are: an own property.
+        if (k === '__proto__') Object.defineProperty(row, k, { value: readValue(safe), writable: true, enumerable: true, configurable: true });
+        else row[k] = readValue(safe);
+      }
       out.push(row);
     }
   }

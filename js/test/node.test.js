@@ -522,3 +522,56 @@ test('stmt.readonly says whether a statement changes nothing', () => {
   ];
   for (const [sql, ro] of cases) assert.equal(db.prepare(sql).readonly, ro, sql);
 });
+
+// Row objects are built by a function generated for the statement's
+// columns (rowMaker in wasm.js), or key by key where code generation from
+// strings is refused (Cloudflare Workers, strict CSP). Both give the same
+// objects, whatever the column names.
+const ODD_COLUMNS = `SELECT 1 AS "__proto__", 2 AS "a'b", 3 AS "\`\${x}\`", 4 AS "é 空", 5 AS "k", 6 AS "k", 'x' AS "]]: 0 }); throw 1; ({"`;
+
+function oddRows(db) {
+  const row = db.prepare(ODD_COLUMNS).get();
+  return {
+    own: Object.getOwnPropertyNames(row),
+    proto: Object.getPrototypeOf(row) === Object.prototype,
+    json: JSON.stringify(row),
+    wide: db.prepare(`SELECT ${Array.from({ length: 40 }, (_, i) => `${i} AS c${i}`).join(', ')}`).all(),
+  };
+}
+
+test('row objects: odd and duplicate column names, with and without generated code', async () => {
+  const db = new Database();
+  const here = oddRows(db);
+  db.close();
+  assert.deepEqual(here.own, ['__proto__', "a'b", '`${x}`', 'é 空', 'k', ']]: 0 }); throw 1; ({']);
+  assert.equal(here.proto, true, '__proto__ is an own property, not the prototype');
+  assert.equal(here.json, `{"__proto__":1,"a'b":2,"\`\${x}\`":3,"é 空":4,"k":6,"]]: 0 }); throw 1; ({":"x"}`);
+  assert.equal(here.wide[0].c39, 39);
+  assert.equal(Object.keys(here.wide[0]).length, 40);
+  // The same in a process that refuses code generation from strings.
+  const script = `
+    import { Database } from ${JSON.stringify(new URL('../dist/node.js', import.meta.url).href)};
+    let generated = true;
+    try { new Function('return 1'); } catch { generated = false; }
+    const db = new Database();
+    const row = db.prepare(${JSON.stringify(ODD_COLUMNS)}).get();
+    console.log(JSON.stringify({
+      generated,
+      own: Object.getOwnPropertyNames(row),
+      proto: Object.getPrototypeOf(row) === Object.prototype,
+      json: JSON.stringify(row),
+      wide: db.prepare(${JSON.stringify(`SELECT ${Array.from({ length: 40 }, (_, i) => `${i} AS c${i}`).join(', ')}`)}).all(),
+    }));
+  `;
+  const child = spawn(process.execPath, ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script]);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const status = await new Promise((resolve) => child.on('close', resolve));
+  assert.equal(status, 0, err);
+  const there = JSON.parse(out);
+  assert.equal(there.generated, false, 'the child really refuses code generation');
+  delete there.generated;
+  assert.deepEqual(there, JSON.parse(JSON.stringify(here)));
+});
