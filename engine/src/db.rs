@@ -996,10 +996,13 @@ impl<'db> Statement<'db> {
                 });
             }
         }
-        let out = match self.plan.take() {
+        let (out, reused) = match self.plan.take() {
             // Planning costs more than a point lookup runs.
-            Some((g, p)) if g == generation => Ok(Some(p)),
-            _ => run(st, &self.parsed, &self.sql, &params, &db.interrupt).map(|o| o.rows),
+            Some((g, p)) if g == generation => (Ok(Some(p)), true),
+            _ => (
+                run(st, &self.parsed, &self.sql, &params, &db.interrupt).map(|o| o.rows),
+                false,
+            ),
         };
         if let Held::Writer(g) = &held {
             db.after_write(g, thread_tag());
@@ -1018,7 +1021,11 @@ impl<'db> Statement<'db> {
             interrupt: &db.interrupt,
             current: None,
             names: self.names.clone(),
-            keep: keep.then_some((&mut self.plan, generation)),
+            keep: keep.then_some(Keep {
+                slot: &mut self.plan,
+                generation,
+                reused,
+            }),
         })
     }
 
@@ -1078,19 +1085,28 @@ pub struct Rows<'s> {
     interrupt: &'s AtomicBool,
     current: Option<Row>,
     names: Arc<[String]>,
-    /// Where the statement keeps its plan for the next run, and the schema
-    /// generation it was made under (SELECTs only).
-    keep: Option<(&'s mut Option<(u64, Planned)>, u64)>,
+    /// Where the plan goes back to after the run (SELECTs only).
+    keep: Option<Keep<'s>>,
+}
+
+/// A statement's slot for its plan, the schema generation the plan was made
+/// under, and whether it came from that slot (was kept before).
+struct Keep<'s> {
+    slot: &'s mut Option<(u64, Planned)>,
+    generation: u64,
+    reused: bool,
 }
 
 impl Rows<'_> {
     /// Hands a reusable plan back to its statement.
     fn finish(&mut self) {
+        // Whether a plan is reusable depends on its shape only: one kept
+        // before is not walked again (a point lookup would pay ~3% for it).
         if let Some(p) = self.planned.take()
-            && let Some((slot, generation)) = &mut self.keep
-            && p.op.reusable()
+            && let Some(k) = &mut self.keep
+            && (k.reused || p.op.reusable())
         {
-            **slot = Some((*generation, p));
+            *k.slot = Some((k.generation, p));
         }
     }
 }
