@@ -728,7 +728,18 @@ impl<'a> Binder<'a> {
                     Err(err) => return Err(err),
                 }
             }
-            Expr::Unary { op, expr } => BExpr::Unary(*op, Box::new(self.bind(expr)?)),
+            Expr::Unary { op, expr } => match (op, self.bind(expr)?) {
+                // A negative number is written as `-` and a literal: folded
+                // here, it is a constant for the operators that look for
+                // one (a scan's record prefilter) and costs nothing per row.
+                // The smallest integer has no positive literal (the parser
+                // makes it one literal), so negation never overflows here.
+                (ast::UnaryOp::Neg, BExpr::Lit(Value::Integer(n))) if n != i64::MIN => {
+                    BExpr::Lit(Value::Integer(-n))
+                }
+                (ast::UnaryOp::Neg, BExpr::Lit(Value::Real(f))) => BExpr::Lit(Value::Real(-f)),
+                (op, e) => BExpr::Unary(*op, Box::new(e)),
+            },
             Expr::Binary {
                 op, left, right, ..
             } => match op {
