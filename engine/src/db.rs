@@ -1029,6 +1029,13 @@ impl<'db> Statement<'db> {
         })
     }
 
+    /// Checks that `params` fit the statement's parameters (their number,
+    /// or their names) without running it: the error `execute` or `query`
+    /// would give for them, or Ok.
+    pub fn check_params<P: Params>(&self, params: P) -> Result<()> {
+        params.bind().resolve(&self.parsed, &self.sql).map(drop)
+    }
+
     /// Runs the statement; returns the rows changed.
     pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
         let mut rows = self.query(params)?;

@@ -188,7 +188,12 @@ export class Statement {
    */
   bind(...params) {
     if (this.#bound !== null) throw new TurDBError('MISUSE', 'bind(): the statement already has bound parameters');
-    this.#bound = params.map(copyParam);
+    const bound = params.map(copyParam);
+    // Too many, too few or unknown names fail here, as in better-sqlite3,
+    // and leave the statement unbound.
+    this.#db._engine();
+    guard(() => this.#stmt.check(encodeParams(bound)));
+    this.#bound = bound;
     return this;
   }
 

@@ -176,8 +176,14 @@ test('stmt.bind() binds for good; new Database(bytes) and serialize(), as better
   assert.deepEqual(blob.get().map((b) => [...b]), [[1, 2], [1, 2]]);
   const ins = db.prepare('INSERT INTO t(s) VALUES (?)').bind('d');
   assert.equal(ins.run().lastInsertRowid, 4);
-  // Too many or too few bound values fail at the run, as a call's would.
-  code(() => db.prepare('SELECT ?').bind(1, 2).get(), 'INVALID_ARGUMENT');
+  // Too many or too few bound values, or an unknown name, fail at bind(),
+  // and the statement stays unbound.
+  const two = db.prepare('SELECT ? + ?').pluck();
+  code(() => two.bind(1, 2, 3), 'INVALID_ARGUMENT', /3 given, the statement has 2/);
+  code(() => two.bind(1), 'INVALID_ARGUMENT', /1 given, the statement has 2/);
+  code(() => db.prepare('SELECT :a').bind({ b: 1 }), 'INVALID_ARGUMENT', /missing named parameter "a"/);
+  assert.equal(two.get(1, 2), 3, 'a failed bind() binds nothing');
+  assert.equal(two.bind(2, 3).get(), 5);
   const image = db.serialize();
   assert.deepEqual(image, db.export());
   for (const bytes of [image, Buffer.from(image), image.buffer.slice(image.byteOffset, image.byteOffset + image.byteLength)]) {

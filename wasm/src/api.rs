@@ -415,6 +415,12 @@ impl EngineStatement {
         self.sql.clone()
     }
 
+    /// Checks the parameters in the input buffer against the statement's
+    /// without running it (`stmt.bind()`).
+    pub fn check(&self, params_len: usize) -> Result<(), JsValue> {
+        self.with(params_len, |s, p| s.check_params(p))
+    }
+
     /// Runs the statement to its end; returns the rows changed.
     pub fn run(&self, params_len: usize) -> Result<f64, JsValue> {
         self.with(params_len, |s, p| s.execute(p).map(|n| n as f64))
