@@ -480,3 +480,30 @@ fn a_kept_insert_takes_the_next_rowid_after_anything_in_between() {
         .collect();
     assert_eq!(ids, vec![1, 2, 7, 100, 101, 102, 103, 104]);
 }
+
+#[test]
+fn check_params_says_what_a_run_would_without_running() {
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch("CREATE TABLE t(a)").unwrap();
+    let stmt = db.prepare("INSERT INTO t VALUES (?1 + ?2)").unwrap();
+    stmt.check_params(params![1, 2]).unwrap();
+    let e = stmt.check_params(params![1]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert!(
+        e.to_string().contains("1 given, the statement has 2"),
+        "{e}"
+    );
+    let named = db.prepare("SELECT :x").unwrap();
+    named
+        .check_params(turdb::named_params! { ":x": 1 })
+        .unwrap();
+    let e = named
+        .check_params(turdb::named_params! { ":y": 1 })
+        .unwrap_err();
+    assert!(e.to_string().contains("no parameter named :y"), "{e}");
+    // Nothing ran.
+    let n: i64 = db
+        .query_row("SELECT count(*) FROM t", (), |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 0);
+}
