@@ -535,21 +535,22 @@ impl Database {
                 "prepare: more than one statement in the SQL text (use execute_batch)"
             ));
         }
-        let columns = if self.uses_snapshot(&parsed.stmt) {
-            let (schema, temp) = {
+        let (columns, columns_gen) = if self.uses_snapshot(&parsed.stmt) {
+            let (schema, temp, generation) = {
                 let c = lock(&self.committed);
-                (c.schema.clone(), c.temp_schema.clone())
+                (c.schema.clone(), c.temp_schema.clone(), c.schema_gen)
             };
-            result_columns(
+            let columns = result_columns(
                 Binder::new(Catalogs {
                     main: &schema,
                     temp: &temp,
                 }),
                 &parsed.stmt,
-            )?
+            )?;
+            (columns, generation)
         } else {
             let st = lock(&self.state);
-            result_columns(st.binder(), &parsed.stmt)?
+            (result_columns(st.binder(), &parsed.stmt)?, st.schema_gen)
         };
         Ok(Statement {
             db: self,
@@ -557,6 +558,8 @@ impl Database {
             sql: sql.to_string(),
             names: columns.iter().map(|c| c.name.clone()).collect(),
             columns: columns.into(),
+            columns_gen,
+            columns_version: 0,
             plan: None,
             insert: None,
         })
@@ -899,8 +902,12 @@ pub struct Statement<'db> {
     parsed: ast::Parsed,
     sql: String,
     names: Arc<[String]>,
-    /// The result columns with their origins, fixed when prepared.
+    /// The result columns with their origins, as of the schema generation
+    /// `columns_gen`.
     columns: Box<[ColumnInfo]>,
+    columns_gen: u64,
+    /// Bumped when a run under a changed schema found other result columns.
+    columns_version: u32,
     /// A SELECT's plan, kept from its last run when it can run again (see
     /// `Op::reusable`), with the schema generation it was made under.
     plan: Option<(u64, Planned)>,
@@ -933,9 +940,20 @@ impl<'db> Statement<'db> {
     }
 
     /// The result columns with the table columns they come from (see
-    /// `ColumnInfo`), as the statement was prepared.
+    /// `ColumnInfo`): as prepared, or as of the last run if the schema
+    /// changed since (see [`Statement::columns_version`]).
     pub fn columns(&self) -> &[ColumnInfo] {
         &self.columns
+    }
+
+    /// A number that changes when a run finds other result columns than
+    /// the statement had: `SELECT *` run again after `ALTER TABLE ... ADD
+    /// COLUMN` returns the new column too, as SQLite's re-prepared
+    /// statements do, and [`Statement::column_names`] and
+    /// [`Statement::columns`] say so from then on. Callers that cache the
+    /// names (the JS bindings) compare it after each run.
+    pub fn columns_version(&self) -> u32 {
+        self.columns_version
     }
 
     /// The declared type of result column `i` (0-based) when it reads a
@@ -1008,6 +1026,22 @@ impl<'db> Statement<'db> {
             db.after_write(g, thread_tag());
         }
         let mut planned = out?;
+        if self.columns_gen != generation {
+            // Under another schema than the columns were taken from: they
+            // may differ (`SELECT *` after ALTER TABLE).
+            let columns = result_columns(held.state().binder(), &self.parsed.stmt)?;
+            if columns.len() != self.names.len()
+                || columns
+                    .iter()
+                    .zip(self.names.iter())
+                    .any(|(c, n)| c.name != *n)
+            {
+                self.names = columns.iter().map(|c| c.name.clone()).collect();
+                self.columns_version = self.columns_version.wrapping_add(1);
+            }
+            self.columns = columns.into();
+            self.columns_gen = generation;
+        }
         if let Some(p) = &mut planned {
             let st = held.state();
             let mut cx = st.cx(&params, &db.interrupt);

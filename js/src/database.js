@@ -5,7 +5,7 @@
 // handle from open() instead (client.js), which runs this in a Worker.
 
 import { TurDBError } from './errors.js';
-import { engine, guard, encodeParams, decodeRows, rowMaker, notInFunction, userFunction } from './wasm.js';
+import { engine, guard, encodeParams, decodeRows, rowMaker, putKey, notInFunction, userFunction } from './wasm.js';
 
 const SYNC = { off: 0, normal: 1, full: 2 };
 
@@ -32,6 +32,9 @@ export function setPlatform(p) {
 }
 
 const ROW_BATCH = 256;
+// Set in what the engine's get() and all() return when the statement's
+// result columns changed with that run (wasm/src/api.rs).
+const CHANGED = 2 ** 31;
 
 export class Statement {
   #db;
@@ -58,10 +61,25 @@ export class Statement {
       // Defined, not assigned: a table named __proto__ is then a key of
       // its own rather than Object.prototype, which the columns would fill.
       const row = {};
-      for (const t of this.#tableKeys) Object.defineProperty(row, t, { value: {}, writable: true, enumerable: true, configurable: true });
-      for (let i = 0; i < values.length; i++) row[tables[i]][names[i]] = values[i];
+      for (const t of this.#tableKeys) putKey(row, t, {});
+      for (let i = 0; i < values.length; i++) putKey(row[tables[i]], names[i], values[i]);
       return row;
     });
+  }
+
+  /**
+   * After a run that found other result columns than before (`SELECT *`
+   * run again after ALTER TABLE): the names, and what was made of them.
+   */
+  #refreshColumns() {
+    this.#columns = this.#stmt.columns();
+    this.#make = undefined;
+    this.#info = null;
+    this.reader = this.#columns.length > 0;
+    if (this.#tables !== null) {
+      this.#tables = this.columns().map((c) => c.table ?? '$');
+      this.#tableKeys = [...new Set(this.#tables)];
+    }
   }
 
   /** The parameters of a run: bind()'s, or the call's (not both). */
@@ -107,7 +125,8 @@ export class Statement {
     return guard(() => {
       const found = this.#stmt.get(this.#params(params, 'get'));
       this.#db._afterWrite();
-      if (!found) return undefined;
+      if (found & CHANGED) this.#refreshColumns();
+      if (!(found & 1)) return undefined;
       return this.#decode(1)[0];
     });
   }
@@ -116,8 +135,12 @@ export class Statement {
   all(...params) {
     this.#db._engine();
     return guard(() => {
-      const n = this.#stmt.all(this.#params(params, 'all'));
+      let n = this.#stmt.all(this.#params(params, 'all'));
       this.#db._afterWrite();
+      if (n >= CHANGED) {
+        this.#refreshColumns();
+        n -= CHANGED;
+      }
       return this.#decode(n);
     });
   }
@@ -129,7 +152,11 @@ export class Statement {
    */
   *iterate(...params) {
     this.#db._engine();
-    const cursor = guard(() => this.#stmt.iterate(this.#params(params, 'iterate')));
+    const cursor = guard(() => {
+      const c = this.#stmt.iterate(this.#params(params, 'iterate'));
+      if (this.#stmt.columnsChanged()) this.#refreshColumns();
+      return c;
+    });
     try {
       for (;;) {
         const batch = guard(() => {

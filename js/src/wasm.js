@@ -357,18 +357,46 @@ function readValue(safe) {
 // polymorphic keyed store). Computed keys make own properties even for a
 // column named __proto__. Where code cannot be generated from strings
 // (Cloudflare Workers, pages with a CSP without 'unsafe-eval') the first
-// attempt fails, and every statement then takes the loop.
+// attempt fails with an EvalError, and every statement then takes the loop.
+// The generated source depends only on the number of columns (the names
+// are data), so one factory serves every statement of that width.
 let codegen = true;
+const factories = new Map();
 
 /** A function that reads one row of `columns` as an object, or null. */
 export function rowMaker(columns) {
-  if (!codegen || columns.length === 0 || columns.length > 1000) return null;
-  const body = columns.map((c, i) => `[k[${i}]]: r(s)`).join(', ');
-  try {
-    return new Function('k', `return (r, s) => ({ ${body} });`)(columns.slice());
-  } catch {
-    codegen = false;
-    return null;
+  const n = columns.length;
+  if (!codegen || n === 0 || n > 1000) return null;
+  let factory = factories.get(n);
+  if (factory === undefined) {
+    const body = Array.from({ length: n }, (_, i) => `[k[${i}]]: r(s)`).join(', ');
+    try {
+      factory = new Function('k', `return (r, s) => ({ ${body} });`);
+    } catch (e) {
+      if (!(e instanceof EvalError)) throw e;
+      codegen = false;
+      return null;
+    }
+    factories.set(n, factory);
+  }
+  return factory(columns.slice());
+}
+
+/** Whether rowMaker generates code here (for tests). */
+export function generatesRows() {
+  return codegen;
+}
+
+/**
+ * Sets `obj[key] = value` as an own data property even where assigning
+ * would reach Object.prototype: `__proto__` (a setter) and names that a
+ * frozen Object.prototype holds read-only (`toString`, `constructor`).
+ */
+export function putKey(obj, key, value) {
+  if (key in Object.prototype) {
+    Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  } else {
+    obj[key] = value;
   }
 }
 
@@ -396,12 +424,8 @@ export function decodeRows(count, columns, mode, safe, out = [], make = null) {
       out.push(v);
     } else {
       const row = {};
-      for (let c = 0; c < n; c++) {
-        const k = columns[c];
-        // Defined, as rowMaker's computed keys are: an own property.
-        if (k === '__proto__') Object.defineProperty(row, k, { value: readValue(safe), writable: true, enumerable: true, configurable: true });
-        else row[k] = readValue(safe);
-      }
+      // Own properties, as rowMaker's computed keys make.
+      for (let c = 0; c < n; c++) putKey(row, columns[c], readValue(safe));
       out.push(row);
     }
   }

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Database, TurDBError, MemoryPageStore, NodeFileStore, open } from '../dist/node.js';
+import { generatesRows } from '../dist/wasm.js';
 
 function tmp() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'turdb-node-'));
@@ -533,7 +534,7 @@ test('stmt.readonly says whether a statement changes nothing', () => {
 // columns (rowMaker in wasm.js), or key by key where code generation from
 // strings is refused (Cloudflare Workers, strict CSP). Both give the same
 // objects, whatever the column names.
-const ODD_COLUMNS = `SELECT 1 AS "__proto__", 2 AS "a'b", 3 AS "\`\${x}\`", 4 AS "é 空", 5 AS "k", 6 AS "k", 'x' AS "]]: 0 }); throw 1; ({"`;
+const ODD_COLUMNS = `SELECT 1 AS "__proto__", 2 AS "a'b", 3 AS "\`\${x}\`", 4 AS "é 空", 5 AS "k", 6 AS "k", 'x' AS "]]: 0 }); throw 1; ({", 7 AS "toString", 8 AS "constructor", 9 AS "01", 10 AS "1"`;
 
 function oddRows(db) {
   const row = db.prepare(ODD_COLUMNS).get();
@@ -549,20 +550,28 @@ test('row objects: odd and duplicate column names, with and without generated co
   const db = new Database();
   const here = oddRows(db);
   db.close();
-  assert.deepEqual(here.own, ['__proto__', "a'b", '`${x}`', 'é 空', 'k', ']]: 0 }); throw 1; ({']);
+  assert.equal(generatesRows(), true, 'this process builds rows with generated code');
+  // Integer-like keys come first in any JS object; the rest keep their order.
+  assert.deepEqual(here.own, ['1', '__proto__', "a'b", '`${x}`', 'é 空', 'k', ']]: 0 }); throw 1; ({', 'toString', 'constructor', '01']);
   assert.equal(here.proto, true, '__proto__ is an own property, not the prototype');
-  assert.equal(here.json, `{"__proto__":1,"a'b":2,"\`\${x}\`":3,"é 空":4,"k":6,"]]: 0 }); throw 1; ({":"x"}`);
+  assert.equal(
+    here.json,
+    `{"1":10,"__proto__":1,"a'b":2,"\`\${x}\`":3,"é 空":4,"k":6,"]]: 0 }); throw 1; ({":"x","toString":7,"constructor":8,"01":9}`,
+  );
   assert.equal(here.wide[0].c39, 39);
   assert.equal(Object.keys(here.wide[0]).length, 40);
   // The same in a process that refuses code generation from strings.
   const script = `
     import { Database } from ${JSON.stringify(new URL('../dist/node.js', import.meta.url).href)};
-    let generated = true;
-    try { new Function('return 1'); } catch { generated = false; }
+    import { generatesRows } from ${JSON.stringify(new URL('../dist/wasm.js', import.meta.url).href)};
+    // And with Object.prototype frozen, where assigning toString throws.
+    Object.freeze(Object.prototype);
     const db = new Database();
     const row = db.prepare(${JSON.stringify(ODD_COLUMNS)}).get();
+    const expanded = db.prepare('SELECT 1 AS "__proto__", 2 AS "toString"').expand().get();
     console.log(JSON.stringify({
-      generated,
+      generated: generatesRows(),
+      expanded: [Object.getOwnPropertyNames(expanded.$), JSON.stringify(expanded)],
       own: Object.getOwnPropertyNames(row),
       proto: Object.getPrototypeOf(row) === Object.prototype,
       json: JSON.stringify(row),
@@ -579,5 +588,31 @@ test('row objects: odd and duplicate column names, with and without generated co
   const there = JSON.parse(out);
   assert.equal(there.generated, false, 'the child really refuses code generation');
   delete there.generated;
+  assert.deepEqual(there.expanded, [['__proto__', 'toString'], '{"$":{"__proto__":1,"toString":2}}']);
+  delete there.expanded;
   assert.deepEqual(there, JSON.parse(JSON.stringify(here)));
+});
+
+test('a statement run again after ALTER TABLE returns the columns the table has now', () => {
+  const db = new Database();
+  db.exec('CREATE TABLE t(a, b); INSERT INTO t VALUES (1, 2), (3, 4)');
+  const star = db.prepare('SELECT * FROM t ORDER BY 1');
+  const each = db.prepare('SELECT * FROM t ORDER BY 1');
+  const wide = db.prepare('SELECT * FROM t ORDER BY 1').expand();
+  assert.deepEqual(star.get(), { a: 1, b: 2 });
+  assert.deepEqual([...each.iterate()], [{ a: 1, b: 2 }, { a: 3, b: 4 }]);
+  db.exec("ALTER TABLE t ADD COLUMN c DEFAULT 'x'");
+  assert.deepEqual(star.all(), [{ a: 1, b: 2, c: 'x' }, { a: 3, b: 4, c: 'x' }]);
+  assert.deepEqual(star.get(), { a: 1, b: 2, c: 'x' });
+  assert.deepEqual(star.columns().map((c) => c.name), ['a', 'b', 'c']);
+  assert.deepEqual([...each.iterate()], [{ a: 1, b: 2, c: 'x' }, { a: 3, b: 4, c: 'x' }]);
+  assert.deepEqual(wide.get(), { t: { a: 1, b: 2, c: 'x' } });
+  db.exec('ALTER TABLE t RENAME COLUMN a TO z');
+  assert.deepEqual(star.raw().all(), [[1, 2, 'x'], [3, 4, 'x']]);
+  assert.deepEqual(star.raw(false).get(), { z: 1, b: 2, c: 'x' });
+  assert.deepEqual(wide.all()[1], { t: { z: 3, b: 4, c: 'x' } });
+  db.exec('ALTER TABLE t DROP COLUMN b');
+  assert.deepEqual([...each.iterate()], [{ z: 1, c: 'x' }, { z: 3, c: 'x' }]);
+  assert.deepEqual(star.pluck().all(), [1, 3]);
+  db.close();
 });

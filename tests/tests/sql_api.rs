@@ -507,3 +507,47 @@ fn check_params_says_what_a_run_would_without_running() {
         .unwrap();
     assert_eq!(n, 0);
 }
+
+/// A statement run again under a changed schema reports the columns it now
+/// returns, as SQLite's re-prepared statements do: `SELECT *` after ADD
+/// COLUMN has the new column, after RENAME COLUMN the new name.
+#[test]
+fn select_star_follows_the_table_after_alter() {
+    let db = Database::open_in_memory().unwrap();
+    db.execute_batch("CREATE TABLE t(a, b); INSERT INTO t VALUES (1, 2)")
+        .unwrap();
+    let mut stmt = db.prepare("SELECT * FROM t").unwrap();
+    let width = |stmt: &mut turdb::Statement<'_>| {
+        let mut rows = stmt.query(()).unwrap();
+        rows.next().unwrap().unwrap().values().len()
+    };
+    assert_eq!(width(&mut stmt), 2);
+    assert_eq!(width(&mut stmt), 2);
+    let v0 = stmt.columns_version();
+    db.execute_batch("ALTER TABLE t ADD COLUMN c DEFAULT 3")
+        .unwrap();
+    assert_eq!(
+        stmt.column_names(),
+        ["a", "b"],
+        "nothing known before the run"
+    );
+    assert_eq!(width(&mut stmt), 3);
+    assert_eq!(stmt.column_names(), ["a", "b", "c"]);
+    assert_eq!(stmt.columns().len(), 3);
+    let v1 = stmt.columns_version();
+    assert_ne!(v1, v0);
+    let c: i64 = stmt.query_row((), |r| r.get("c")).unwrap();
+    assert_eq!(c, 3);
+    assert_eq!(stmt.columns_version(), v1, "unchanged while the schema is");
+    db.execute_batch("ALTER TABLE t RENAME COLUMN a TO z")
+        .unwrap();
+    let z: i64 = stmt.query_row((), |r| r.get("z")).unwrap();
+    assert_eq!(z, 1);
+    assert_ne!(stmt.columns_version(), v1);
+    // A schema change that leaves this statement's columns alone changes
+    // nothing for it.
+    let v2 = stmt.columns_version();
+    db.execute_batch("CREATE TABLE other(x)").unwrap();
+    assert_eq!(width(&mut stmt), 3);
+    assert_eq!(stmt.columns_version(), v2);
+}

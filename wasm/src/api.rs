@@ -207,13 +207,15 @@ impl Engine {
         let stmt = db.prepare(sql).map_err(to_js)?;
         let columns = stmt.column_names().iter().map(|s| s.to_string()).collect();
         let readonly = stmt.readonly();
+        let version = stmt.columns_version() & !CHANGED;
         let slot = Rc::new(RefCell::new(Some(stmt)));
         Inner::track(&self.inner.stmts, &slot);
         Ok(EngineStatement {
             slot,
             inner: self.inner.clone(),
             sql: sql.to_string(),
-            columns,
+            columns: RefCell::new(columns),
+            version: Cell::new(version),
             readonly,
         })
     }
@@ -307,9 +309,18 @@ pub struct EngineStatement {
     slot: Rc<Slot>,
     inner: Rc<Inner>,
     sql: String,
-    columns: Vec<String>,
+    /// The result column names as JS last had them, and the engine's
+    /// `columns_version` they are of: a run under a changed schema may
+    /// return other columns (`SELECT *` after ALTER TABLE), which the run
+    /// methods then report (see `CHANGED`).
+    columns: RefCell<Vec<String>>,
+    version: Cell<u32>,
     readonly: bool,
 }
+
+/// In what `get` and `all` return: the statement's result columns changed
+/// with this run, so JS fetches `columns()` again before decoding.
+const CHANGED: u32 = 1 << 31;
 
 /// Values for `stmt` from decoded parameters: positional values fill the
 /// anonymous parameters in order, names fill the named ones.
@@ -379,7 +390,16 @@ impl EngineStatement {
 
     /// The result column names.
     pub fn columns(&self) -> Vec<String> {
-        self.columns.clone()
+        self.columns.borrow().clone()
+    }
+
+    /// Whether the columns changed since JS last asked (after `iterate`,
+    /// whose cursor runs a statement of its own).
+    #[wasm_bindgen(js_name = columnsChanged)]
+    pub fn columns_changed(&self) -> bool {
+        let changed = self.version.get() & CHANGED != 0;
+        self.version.set(self.version.get() & !CHANGED);
+        changed
     }
 
     /// Where each result column comes from, one `[database, table, column,
@@ -427,23 +447,38 @@ impl EngineStatement {
     }
 
     /// Runs the statement and writes its first row to the output buffer;
-    /// returns whether there was one.
-    pub fn get(&self, params_len: usize) -> Result<bool, JsValue> {
+    /// returns 1 if there was one, or 0, plus `CHANGED`.
+    pub fn get(&self, params_len: usize) -> Result<u32, JsValue> {
         codec::reset_output();
         self.with(params_len, |s, p| {
             let mut rows = s.query(p)?;
             match rows.next()? {
                 Some(row) => {
                     codec::OUTPUT.with_borrow_mut(|o| codec::encode_values(o, row.values()));
-                    Ok(true)
+                    Ok(1)
                 }
-                None => Ok(false),
+                None => Ok(0),
             }
         })
+        .map(|found| found | self.take_changed())
+    }
+
+    /// Takes the columns of the engine's statement if a run changed them;
+    /// returns `CHANGED` then, else 0.
+    fn take_changed(&self) -> u32 {
+        let g = self.slot.borrow();
+        let Some(stmt) = g.as_ref() else { return 0 };
+        let now = stmt.columns_version() & !CHANGED;
+        if now == self.version.get() & !CHANGED {
+            return 0;
+        }
+        self.version.set(now);
+        *self.columns.borrow_mut() = stmt.column_names().iter().map(|s| s.to_string()).collect();
+        CHANGED
     }
 
     /// Runs the statement and writes every row to the output buffer;
-    /// returns the number of rows.
+    /// returns the number of rows, plus `CHANGED`.
     pub fn all(&self, params_len: usize) -> Result<u32, JsValue> {
         codec::reset_output();
         self.with(params_len, |s, p| {
@@ -456,6 +491,12 @@ impl EngineStatement {
                 }
                 Ok(n)
             })
+        })
+        .and_then(|n| {
+            if n >= CHANGED {
+                return Err(misuse("all(): more than 2^31 rows (use iterate())"));
+            }
+            Ok(n | self.take_changed())
         })
     }
 
@@ -473,7 +514,21 @@ impl EngineStatement {
                 .and_then(|d| bind(stmt, d))
                 .map_err(to_js)?
         };
-        let stmt = Box::into_raw(Box::new(db.prepare(&self.sql).map_err(to_js)?));
+        let fresh = db.prepare(&self.sql).map_err(to_js)?;
+        // Prepared now, under today's schema: its columns are the ones the
+        // rows will have.
+        if fresh.column_count() != self.columns.borrow().len()
+            || fresh
+                .column_names()
+                .iter()
+                .zip(self.columns.borrow().iter())
+                .any(|(a, b)| a != b)
+        {
+            *self.columns.borrow_mut() =
+                fresh.column_names().iter().map(|s| s.to_string()).collect();
+            self.version.set(self.version.get() | CHANGED);
+        }
+        let stmt = Box::into_raw(Box::new(fresh));
         // SAFETY: `stmt` stays allocated until `Running` drops, after the
         // rows that borrow it (see `Running`).
         let rows = match unsafe { &mut *stmt }.query(params) {

@@ -152,7 +152,7 @@ fn sql_over_a_js_store_commits_and_reopens() {
     core::mem::forget(db);
     let again = Engine::open_store(js.reopen().store(), 16, 2, false).unwrap();
     let count = again.prepare("SELECT count(*) FROM t").unwrap();
-    assert!(count.get(ints(&[])).unwrap());
+    assert_eq!(count.get(ints(&[])).unwrap(), 1);
     let out =
         unsafe { core::slice::from_raw_parts(turdb_wasm::output_ptr(), turdb_wasm::output_len()) };
     assert_eq!(out[0], 1, "an INTEGER that fits a JS number");
@@ -170,7 +170,7 @@ fn sql_over_a_js_store_commits_and_reopens() {
         message_of(&e)
     );
     let count = ro.prepare("SELECT count(*) FROM t").unwrap();
-    assert!(count.get(ints(&[])).unwrap());
+    assert_eq!(count.get(ints(&[])).unwrap(), 1);
     let out =
         unsafe { core::slice::from_raw_parts(turdb_wasm::output_ptr(), turdb_wasm::output_len()) };
     assert_eq!(f64::from_le_bytes(out[1..9].try_into().unwrap()), 3000.0);
@@ -199,7 +199,7 @@ fn engine_errors_reach_js_with_code_and_message() {
     assert_eq!(code_of(&e).as_deref(), Some("FULL"), "{}", message_of(&e));
     js.fail_writes(None, "");
     let n = full.prepare("SELECT count(*) FROM t").unwrap();
-    assert!(n.get(ints(&[])).unwrap());
+    assert_eq!(n.get(ints(&[])).unwrap(), 1);
     let out =
         unsafe { core::slice::from_raw_parts(turdb_wasm::output_ptr(), turdb_wasm::output_len()) };
     assert_eq!(f64::from_le_bytes(out[1..9].try_into().unwrap()), 1.0);
