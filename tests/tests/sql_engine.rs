@@ -902,3 +902,36 @@ fn negative_literals_fold_to_the_values_negation_gives() {
     // Not numbers: negated at run time, as before.
     assert_eq!(row("SELECT -'5', -NULL"), [Value::Integer(-5), Value::Null]);
 }
+
+/// ORDER BY and GROUP BY read an integer constant with signs as a result
+/// column number, as SQLite does: `-1` is out of range, `+1` is column 1.
+#[test]
+fn signed_integer_terms_name_result_columns() {
+    let db = Database::open_in_memory().unwrap();
+    for sql in [
+        "SELECT 1 AS a ORDER BY -1",
+        "SELECT 2 UNION SELECT 1 ORDER BY -1",
+        "SELECT 5 GROUP BY -1",
+        "SELECT 1 ORDER BY 2",
+    ] {
+        let e = db
+            .prepare(sql)
+            .and_then(|mut s| s.query_row((), |r| r.get::<_, i64>(0)));
+        let e = e.unwrap_err();
+        assert!(e.to_string().contains("term out of range"), "{sql}: {e}");
+    }
+    let firsts = |sql: &str| -> Vec<Value> {
+        all_rows(&db, sql, &[])
+            .into_iter()
+            .map(|mut r| r.remove(0))
+            .collect()
+    };
+    assert_eq!(
+        firsts("SELECT x FROM (SELECT 3 AS x UNION SELECT 1) ORDER BY +1"),
+        [Value::Integer(1), Value::Integer(3)]
+    );
+    assert_eq!(
+        firsts("SELECT x, 0 - x FROM (SELECT 3 AS x UNION SELECT 1) ORDER BY - -2"),
+        [Value::Integer(3), Value::Integer(1)]
+    );
+}

@@ -1331,9 +1331,9 @@ impl<'a> Binder<'a> {
             Expr::Collate { expr, .. } => &**expr,
             e => e,
         };
-        if let Expr::Literal(ast::Literal::Integer(k)) = e {
-            if *k >= 1 && (*k as usize) <= names.len() {
-                return Ok(*k as usize - 1);
+        if let Some(k) = integer_term(e) {
+            if k >= 1 && (k as usize) <= names.len() {
+                return Ok(k as usize - 1);
             }
             return Err(err!(
                 Syntax,
@@ -2871,8 +2871,7 @@ impl<'a> Binder<'a> {
 
     /// GROUP BY / ORDER BY terms that are result column numbers or aliases.
     fn resolve_result_ref(&self, e: &Expr, core: &ast::SelectCore) -> Result<Expr> {
-        if let Expr::Literal(ast::Literal::Integer(k)) = e {
-            let k = *k;
+        if let Some(k) = integer_term(e) {
             let n = core.columns.len();
             if k < 1 || k as usize > n {
                 return Err(err!(
@@ -3114,14 +3113,14 @@ impl<'a> Binder<'a> {
                 e => e,
             };
             let col = match target {
-                Expr::Literal(ast::Literal::Integer(k)) => {
-                    if *k < 1 || *k as usize > n {
+                e if let Some(k) = integer_term(e) => {
+                    if k < 1 || k as usize > n {
                         return Err(err!(
                             Syntax,
                             "ORDER BY term out of range - should be between 1 and {n}"
                         ));
                     }
-                    Some(*k as usize - 1)
+                    Some(k as usize - 1)
                 }
                 Expr::Column {
                     table: None, name, ..
@@ -3425,6 +3424,25 @@ fn schema_rows(s: &Schema) -> Vec<Tuple> {
     }
     crate::sorting::sort_by_key(&mut rows, |r| creation_key(s, r));
     rows
+}
+
+/// An ORDER BY or GROUP BY term that is an integer constant, which names a
+/// result column by number: a literal, or one with signs before it, as
+/// SQLite's `sqlite3ExprIsInteger` reads it (so `-1` is out of range, not
+/// a constant to sort by, and `+1` is column 1).
+fn integer_term(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::Literal(ast::Literal::Integer(k)) => Some(*k),
+        Expr::Unary {
+            op: ast::UnaryOp::Neg,
+            expr,
+        } => integer_term(expr)?.checked_neg(),
+        Expr::Unary {
+            op: ast::UnaryOp::Plus,
+            expr,
+        } => integer_term(expr),
+        _ => None,
+    }
 }
 
 /// SQLite lists its schema in rowid order, which is creation order.
