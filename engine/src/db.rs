@@ -1030,12 +1030,7 @@ impl<'db> Statement<'db> {
             // Under another schema than the columns were taken from: they
             // may differ (`SELECT *` after ALTER TABLE).
             let columns = result_columns(held.state().binder(), &self.parsed.stmt)?;
-            if columns.len() != self.names.len()
-                || columns
-                    .iter()
-                    .zip(self.names.iter())
-                    .any(|(c, n)| c.name != *n)
-            {
+            if columns.iter().map(|c| &c.name).ne(self.names.iter()) {
                 self.names = columns.iter().map(|c| c.name.clone()).collect();
                 self.columns_version = self.columns_version.wrapping_add(1);
             }

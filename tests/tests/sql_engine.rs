@@ -7,6 +7,7 @@ use std::time::Duration;
 use turdb::env::StdEnv;
 use turdb::storage::FileStore;
 use turdb::{Database, ErrorKind, OpenOptions, Value, params};
+use turdb_tests::collect_rows;
 
 fn explain(db: &Database, sql: &str) -> Vec<String> {
     let mut stmt = db.prepare(&format!("EXPLAIN {sql}")).unwrap();
@@ -634,14 +635,8 @@ fn fill2(db: &Database, table: &str, n: i64) {
 
 /// The rows `sql` returns, as values.
 fn all_rows(db: &Database, sql: &str, params: &[Value]) -> Vec<Vec<Value>> {
-    let mut stmt = db.prepare(sql).unwrap();
-    let n = stmt.column_count();
-    let mut rows = stmt.query(params).unwrap();
-    let mut out = Vec::new();
-    while let Some(r) = rows.next().unwrap() {
-        out.push((0..n).map(|i| r.get::<_, Value>(i).unwrap()).collect());
-    }
-    out
+    let mut stmt = db.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    collect_rows(&mut stmt, params)
 }
 
 /// The same query with each `{P}` as the predicate itself and as a CASE
@@ -817,11 +812,7 @@ fn scan_filters_answered_from_records_in_joins_subqueries_and_reruns() {
         Value::Real(2.5),
         Value::Integer(2),
     ] {
-        let mut got = Vec::new();
-        let mut rows = stmt.query([p.clone()]).unwrap();
-        while let Some(r) = rows.next().unwrap() {
-            got.push(vec![r.get::<_, Value>(0).unwrap()]);
-        }
+        let got = collect_rows(&mut stmt, [p.clone()]);
         let full = all_rows(
             &db,
             "SELECT id FROM m WHERE (CASE WHEN x < ?1 THEN 1 ELSE 0 END = 1) ORDER BY id",

@@ -205,9 +205,9 @@ impl Engine {
     pub fn prepare(&self, sql: &str) -> Result<EngineStatement, JsValue> {
         let db = self.inner.db()?;
         let stmt = db.prepare(sql).map_err(to_js)?;
-        let columns = stmt.column_names().iter().map(|s| s.to_string()).collect();
+        let columns = names_of(&stmt);
         let readonly = stmt.readonly();
-        let version = stmt.columns_version() & !CHANGED;
+        let version = stmt.columns_version();
         let slot = Rc::new(RefCell::new(Some(stmt)));
         Inner::track(&self.inner.stmts, &slot);
         Ok(EngineStatement {
@@ -216,6 +216,7 @@ impl Engine {
             sql: sql.to_string(),
             columns: RefCell::new(columns),
             version: Cell::new(version),
+            changed: Cell::new(false),
             readonly,
         })
     }
@@ -315,7 +316,14 @@ pub struct EngineStatement {
     /// methods then report (see `CHANGED`).
     columns: RefCell<Vec<String>>,
     version: Cell<u32>,
+    /// An `iterate` found other columns; `columnsChanged` reports it once.
+    changed: Cell<bool>,
     readonly: bool,
+}
+
+/// A statement's result column names, owned.
+fn names_of(stmt: &Statement<'_>) -> Vec<String> {
+    stmt.column_names().iter().map(|s| s.to_string()).collect()
 }
 
 /// In what `get` and `all` return: the statement's result columns changed
@@ -397,9 +405,7 @@ impl EngineStatement {
     /// whose cursor runs a statement of its own).
     #[wasm_bindgen(js_name = columnsChanged)]
     pub fn columns_changed(&self) -> bool {
-        let changed = self.version.get() & CHANGED != 0;
-        self.version.set(self.version.get() & !CHANGED);
-        changed
+        self.changed.replace(false)
     }
 
     /// Where each result column comes from, one `[database, table, column,
@@ -468,12 +474,11 @@ impl EngineStatement {
     fn take_changed(&self) -> u32 {
         let g = self.slot.borrow();
         let Some(stmt) = g.as_ref() else { return 0 };
-        let now = stmt.columns_version() & !CHANGED;
-        if now == self.version.get() & !CHANGED {
+        if stmt.columns_version() == self.version.get() {
             return 0;
         }
-        self.version.set(now);
-        *self.columns.borrow_mut() = stmt.column_names().iter().map(|s| s.to_string()).collect();
+        self.version.set(stmt.columns_version());
+        *self.columns.borrow_mut() = names_of(stmt);
         CHANGED
     }
 
@@ -517,16 +522,10 @@ impl EngineStatement {
         let fresh = db.prepare(&self.sql).map_err(to_js)?;
         // Prepared now, under today's schema: its columns are the ones the
         // rows will have.
-        if fresh.column_count() != self.columns.borrow().len()
-            || fresh
-                .column_names()
-                .iter()
-                .zip(self.columns.borrow().iter())
-                .any(|(a, b)| a != b)
-        {
-            *self.columns.borrow_mut() =
-                fresh.column_names().iter().map(|s| s.to_string()).collect();
-            self.version.set(self.version.get() | CHANGED);
+        let names = names_of(&fresh);
+        if *self.columns.borrow() != names {
+            *self.columns.borrow_mut() = names;
+            self.changed.set(true);
         }
         let stmt = Box::into_raw(Box::new(fresh));
         // SAFETY: `stmt` stays allocated until `Running` drops, after the
